@@ -1,0 +1,66 @@
+"""Landing-zone assets: daily files of orders, items and tweets into ``raw.*``, one partition a day."""
+
+
+from dagster import (
+    AssetExecutionContext,
+    AssetsDefinition,
+    BackfillPolicy,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from dataflow_assets.contract import ITEMS, ORDERS, TWEETS, Entity
+from dataflow_assets.ingestion.file_loader import RangeLoadResult, load_landing_range
+from dataflow_assets.partitions import business_days, daily_partitions
+from dataflow_assets.resources import DUCKDB_POOL, LandingZone, Warehouse
+
+
+def _metadata(result: RangeLoadResult) -> dict[str, object]:
+    problems = [
+        f"- `{f.file.relative_path}` ({f.status}): {f.error}" for f in result.files if f.error
+    ]
+    return {
+        "files_loaded": result.count("loaded"),
+        "files_quarantined": result.count("quarantined"),
+        "files_duplicate": result.count("duplicate"),
+        "rows_loaded": result.rows_loaded,
+        "rows_rejected": result.rows_rejected,
+        "problems": MetadataValue.md("\n".join(problems) or "none"),
+    }
+
+
+def landing_asset(entity: Entity) -> AssetsDefinition:
+    """A daily-partitioned raw table fed by ``<landing>/<entity>/<YYYY-MM-DD>.<ext>`` files."""
+
+    @asset(
+        key=["raw", entity.name],
+        description=f"{entity.description} Loaded from the landing zone's {entity.name}/ folder.",
+        partitions_def=daily_partitions,
+        # A year's backfill is one run scanning one year of files, not 365 runs.
+        backfill_policy=BackfillPolicy.single_run(),
+        pool=DUCKDB_POOL,
+        group_name="raw",
+        kinds={"duckdb", "csv"},
+    )
+    def _landing_asset(
+        context: AssetExecutionContext, warehouse: Warehouse, landing_zone: LandingZone
+    ) -> MaterializeResult:
+        start, end = business_days(context.partition_time_window)
+        with warehouse.connect() as connection:
+            result = load_landing_range(
+                connection, landing_zone.path, entity, start, end, load_id=context.run_id
+            )
+        for outcome in result.files:
+            if outcome.status == "quarantined":
+                context.log.warning(f"quarantined: {outcome.error}")
+        return MaterializeResult(metadata=_metadata(result))
+
+    return _landing_asset
+
+
+raw_orders = landing_asset(ORDERS)
+raw_items = landing_asset(ITEMS)
+raw_tweets = landing_asset(TWEETS)
+
+landing_assets = [raw_orders, raw_items, raw_tweets]

@@ -1,0 +1,115 @@
+"""The landing zone's rules: which files belong to which entity and business day.
+
+Pure functions over paths and names; nothing here opens the warehouse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+# Longest suffix first so "x.csv.gz" is gzipped CSV, not an unknown ".gz".
+FILE_FORMATS: dict[str, str] = {
+    ".csv.gz": "csv",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
+# Producers write "<name>.tmp" (or dot-files) and rename when done; those are never taken.
+IN_PROGRESS_MARKERS = (".tmp", ".part", ".partial")
+
+_DATE_IN_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})")
+
+
+class LandingFileError(ValueError):
+    """A landed file that cannot be taken as it is; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    """A file in the landing zone, identified by its path relative to the zone's root."""
+
+    path: Path
+    relative_path: str
+    entity: str
+    business_date: dt.date
+    file_format: str
+
+
+def file_format_of(name: str) -> str:
+    lowered = name.lower()
+    for suffix, file_format in FILE_FORMATS.items():
+        if lowered.endswith(suffix):
+            return file_format
+    accepted = ", ".join(FILE_FORMATS)
+    raise LandingFileError(f"{name}: unknown file type; rename it to end in one of {accepted}")
+
+
+def business_date_from_name(name: str) -> dt.date:
+    """The business day a daily file belongs to: the ISO date its name starts with."""
+    match = _DATE_IN_NAME.match(name)
+    if not match:
+        raise LandingFileError(
+            f"{name}: the file name carries no business date; name daily files YYYY-MM-DD.<ext>, "
+            "e.g. 2024-03-05.csv"
+        )
+    try:
+        return dt.date.fromisoformat(match.group(1))
+    except ValueError:
+        raise LandingFileError(
+            f"{name}: {match.group(1)} is not a calendar date; fix the date in the file name"
+        ) from None
+
+
+def is_in_progress(name: str) -> bool:
+    """A producer is still writing this file (temporary suffix or hidden name)."""
+    return name.startswith(".") or name.lower().endswith(IN_PROGRESS_MARKERS)
+
+
+def relative_to_zone(landing_root: Path, path: Path) -> str:
+    """The path relative to the landing zone; refuses anything that resolves outside it."""
+    root = landing_root.resolve()
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root):
+        raise LandingFileError(
+            f"{path}: resolves to {resolved}, outside the landing zone {root}; "
+            "only files inside the landing zone are loaded"
+        )
+    return resolved.relative_to(root).as_posix()
+
+
+def describe_landed_file(landing_root: Path, entity: str, path: Path) -> LandedFile:
+    """Name-level facts of a landed file, or a LandingFileError saying why it cannot be taken."""
+    relative = relative_to_zone(landing_root, path)
+    return LandedFile(
+        path=path,
+        relative_path=relative,
+        entity=entity,
+        business_date=business_date_from_name(path.name),
+        file_format=file_format_of(path.name),
+    )
+
+
+def candidate_files(landing_root: Path, entity: str) -> list[Path]:
+    """Every finished file in an entity's folder, in name order."""
+    folder = landing_root / entity
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and not is_in_progress(p.name))
+
+
+def sha256_of(path: Path, chunk_bytes: int = 1 << 20) -> str:
+    """Content hash, streamed so a 1 GB file costs no more memory than a small one."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(chunk_bytes):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def days_in_range(start: dt.date, end: dt.date) -> list[dt.date]:
+    return [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]

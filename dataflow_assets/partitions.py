@@ -1,0 +1,16 @@
+"""The platform's one calendar: a partition is a business day, for raw files and dbt facts alike."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dagster import DailyPartitionsDefinition, TimeWindow
+
+from dataflow_assets import settings
+
+daily_partitions = DailyPartitionsDefinition(start_date=settings.partitions_start().isoformat())
+
+
+def business_days(window: TimeWindow) -> tuple[dt.date, dt.date]:
+    """First and last business day (inclusive) of a partition window (whose end is exclusive)."""
+    return window.start.date(), (window.end - dt.timedelta(days=1)).date()

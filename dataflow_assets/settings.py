@@ -1,0 +1,66 @@
+"""Where the platform keeps its state, read from environment variables with local defaults.
+
+Everything a run writes lives under one root, ``DATAFLOW_HOME`` (default ``data/`` in the repo).
+Functions, not module constants, so tests can point a fresh ``DATAFLOW_HOME`` at a temporary
+folder without re-importing anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+# jafgen's simulated calendar starts here; real jafgen dumps must fit in our partitions.
+DEFAULT_PARTITIONS_START = "2018-09-01"
+
+
+def dataflow_home() -> Path:
+    """The root of all local state; relative values are taken from the repository root."""
+    home = Path(os.environ.get("DATAFLOW_HOME", "data")).expanduser()
+    return home if home.is_absolute() else REPO_ROOT / home
+
+
+def landing_dir() -> Path:
+    """Where producers drop daily files: ``<landing>/<entity>/<YYYY-MM-DD>.<ext>``."""
+    return Path(os.environ.get("DATAFLOW_LANDING_DIR", dataflow_home() / "landing"))
+
+
+def warehouse_path() -> Path:
+    """The DuckDB warehouse file that ingestion, dbt and the ML assets share."""
+    return Path(os.environ.get("DATAFLOW_WAREHOUSE", dataflow_home() / "warehouse.duckdb"))
+
+
+def operational_db_url() -> str:
+    """SQLAlchemy URL of the shop's operational database (embedded default: a SQLite file)."""
+    default = f"sqlite:///{dataflow_home() / 'operational.sqlite'}"
+    return os.environ.get("DATAFLOW_OPERATIONAL_DB_URL", default)
+
+
+def weather_api_url() -> str:
+    """Open-Meteo archive endpoint; empty means replay the local snapshot instead of the network."""
+    return os.environ.get("DATAFLOW_WEATHER_API_URL", "")
+
+
+def weather_snapshot_dir() -> Path:
+    """Recorded Open-Meteo responses, one JSON file per store city, replayed when offline."""
+    return Path(os.environ.get("DATAFLOW_WEATHER_SNAPSHOT_DIR", dataflow_home() / "weather"))
+
+
+def artifacts_dir() -> Path:
+    """Fitted ML pipelines and other versioned artifacts."""
+    return dataflow_home() / "artifacts"
+
+
+def partitions_start() -> dt.date:
+    """First business day the daily partitions cover."""
+    raw = os.environ.get("DATAFLOW_PARTITIONS_START", DEFAULT_PARTITIONS_START)
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError as error:
+        raise ValueError(
+            f"DATAFLOW_PARTITIONS_START={raw!r} is not a date; set it as YYYY-MM-DD, e.g. 2018-09-01"
+        ) from error

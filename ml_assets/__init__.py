@@ -1,0 +1,5 @@
+"""ML assets fitted on the star schema, written back to the warehouse's ``ml`` schema."""
+
+from ml_assets.customer_segments import customer_segments
+
+ml_assets = [customer_segments]
