@@ -8,9 +8,17 @@ from dataflow_assets.resources import DUCKDB_POOL, Warehouse
 
 
 def reconciliation_problems_sql(entity: Entity) -> str:
-    """Current ledger rows whose counts do not add up, against themselves or the raw table."""
+    """Files whose counts do not add up: in the ledger, against the raw table, against rejects.
+
+    Also catches rows in the raw table from a file the ledger does not list as loaded.
+    """
     return f"""
-        with loaded as (
+        with ledger as (
+            select path, sha256, rows_read, rows_loaded, rows_rejected
+            from audit.file_ledger
+            where entity = '{entity.name}' and is_current and status = 'loaded'
+        ),
+        loaded as (
             select _file_sha256 as sha256, count(*) as rows_in_raw
             from raw.{entity.name} group by 1
         ),
@@ -18,16 +26,17 @@ def reconciliation_problems_sql(entity: Entity) -> str:
             select file_sha256 as sha256, count(*) as rows_in_rejects
             from audit.rejected_rows group by 1
         )
-        select ledger.path, ledger.rows_read, ledger.rows_loaded, ledger.rows_rejected,
-               coalesce(loaded.rows_in_raw, 0), coalesce(rejected.rows_in_rejects, 0)
-        from audit.file_ledger as ledger
-        left join loaded using (sha256)
+        select coalesce(ledger.path, 'file ' || loaded.sha256 || ' (not loaded per the ledger)'),
+               coalesce(ledger.rows_read, 0), coalesce(ledger.rows_loaded, 0),
+               coalesce(ledger.rows_rejected, 0), coalesce(loaded.rows_in_raw, 0),
+               coalesce(rejected.rows_in_rejects, 0)
+        from ledger
+        full outer join loaded using (sha256)
         left join rejected using (sha256)
-        where ledger.entity = '{entity.name}' and ledger.is_current and ledger.status = 'loaded'
-          and (ledger.rows_read <> ledger.rows_loaded + ledger.rows_rejected
-               or coalesce(loaded.rows_in_raw, 0) <> ledger.rows_loaded
-               or coalesce(rejected.rows_in_rejects, 0) <> ledger.rows_rejected)
-        order by ledger.path
+        where ledger.rows_read is distinct from ledger.rows_loaded + ledger.rows_rejected
+           or coalesce(loaded.rows_in_raw, 0) <> coalesce(ledger.rows_loaded, 0)
+           or coalesce(rejected.rows_in_rejects, 0) <> coalesce(ledger.rows_rejected, 0)
+        order by 1
     """
 
 

@@ -163,13 +163,11 @@ def _stage_file(
         [outcome.sha256, landed.relative_path, order, header_lines, landed.business_date],
     )
     staged_rows = connection.execute("select count(*) from file_rows").fetchone()[0]
-    connection.executemany(
-        "insert into structural_rejects values (?, ?, ?, ?, ?)",
-        [
-            [outcome.sha256, landed.relative_path, line, raw, reason]
-            for line, raw, reason in structural
-        ],
-    )
+    if structural:
+        connection.executemany(
+            "insert into structural_rejects values (?, ?, ?, ?, ?)",
+            [[outcome.sha256, landed.relative_path, *reject] for reject in structural],
+        )
     outcome.rows_read = staged_rows + len(structural)
 
 
@@ -277,6 +275,11 @@ def load_landing_range(
         try:
             _stage_file(connection, entity, outcome, order)
         except (landing.LandingFileError, duckdb.Error, OSError, EOFError) as error:
+            # Whatever this file staged before failing goes with it: a file loads whole or not at all.
+            connection.execute("delete from staged where _file_sha256 = ?", [outcome.sha256])
+            connection.execute(
+                "delete from structural_rejects where file_sha256 = ?", [outcome.sha256]
+            )
             outcome.status = "quarantined"
             outcome.error = _readable_error(landed.relative_path, error)
 
