@@ -23,7 +23,7 @@ SCALE ?= 1.0
 SEED ?= 42
 SAMPLE_ARGS ?= --days $(DAYS) --scale $(SCALE) --seed $(SEED)
 
-.PHONY: help env manifest instance sample-data materialize run test lint dev docs bench clean
+.PHONY: help env manifest instance sample-data import-dump materialize run test lint dev docs bench clean
 
 help:
 	@echo "make run          set up, generate one year of sample data, materialize everything, summarize"
@@ -31,6 +31,7 @@ help:
 	@echo "make materialize  materialize every asset on the data present under DATAFLOW_HOME"
 	@echo "make dev          Dagster UI and daemon on http://127.0.0.1:3000"
 	@echo "make docs         build and serve the dbt docs on http://127.0.0.1:8080"
+	@echo "make import-dump DUMP=<folder>  bring in a jafgen output folder as daily files"
 	@echo "make bench        run the benchmarks (ratios, never pass/fail)"
 
 # The environment: uv from PyPI if missing, then exactly the lock file.
@@ -54,6 +55,11 @@ instance:
 
 sample-data: env
 	$(BIN)/python -m dataflow_assets.sample_data $(SAMPLE_ARGS)
+
+# A multi-day jafgen dump, split into the daily files the export would have dropped.
+import-dump: env
+	@test -n "$(DUMP)" || { echo "usage: make import-dump DUMP=<folder with raw_*.csv>"; exit 2; }
+	$(BIN)/python -m dataflow_assets.ingestion.dump "$(DUMP)"
 
 materialize: env manifest instance
 	$(BIN)/python -m dataflow_assets.materialize

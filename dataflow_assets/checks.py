@@ -1,6 +1,5 @@
 """Asset checks on ingestion: every row read is either loaded or recorded as rejected."""
 
-
 from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity, asset_check
 
 from dataflow_assets.contract import LANDING_ENTITIES, Entity

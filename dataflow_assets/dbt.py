@@ -4,7 +4,6 @@ Definitions load ``dbt_project/target/manifest.json``, written by ``dbt parse`` 
 targets and the Dockerfile; nothing here runs dbt at import time.
 """
 
-
 import functools
 from collections.abc import Iterator, Mapping
 from typing import Any

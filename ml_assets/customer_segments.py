@@ -1,6 +1,5 @@
 """The customer segmentation asset: reads the customer dimension, writes ``ml.customer_segments``."""
 
-
 import datetime as dt
 
 import joblib
@@ -8,7 +7,6 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 
 from dataflow_assets import settings
 from dataflow_assets.resources import DUCKDB_POOL, Warehouse
-from ml_assets.segmentation import customer_features, fit_segments, segment_profiles
 
 
 @asset(
@@ -17,12 +15,15 @@ from ml_assets.segmentation import customer_features, fit_segments, segment_prof
         "Every customer's behavioural segment (KMeans on recency, frequency, spend and tenure, "
         "k chosen by silhouette), with a readable segment name. Also writes ml.segment_profiles."
     ),
-    deps=[AssetKey("dim_customers")],
+    deps=[AssetKey(["marts", "dim_customers"])],
     pool=DUCKDB_POOL,
     group_name="ml",
     kinds={"scikitlearn", "duckdb"},
 )
 def customer_segments(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+    # scikit-learn takes ~2.5 s to import; loading definitions (UI, sensors, CLI) should not pay it.
+    from ml_assets.segmentation import customer_features, fit_segments, segment_profiles
+
     with warehouse.connect() as connection:
         customers = connection.execute("select * from marts.dim_customers").df()
     features = customer_features(customers)

@@ -5,7 +5,6 @@ batches of DataFrames that DuckDB appends natively. The new snapshot is built be
 one and swapped in one transaction, so a failed read leaves the previous snapshot intact.
 """
 
-
 from collections.abc import Iterator
 
 import duckdb

@@ -68,7 +68,9 @@ def split_into_daily_files(
     for entity in LANDING_ENTITIES:
         _read_as_text(connection, dump_file(folder, entity.name), "dump")
         columns = ", ".join(f'"{c}"' for c in entity.column_names)
-        connection.execute(f"create or replace temp table dated as {BUSINESS_DATE_SQL[entity.name]}")
+        connection.execute(
+            f"create or replace temp table dated as {BUSINESS_DATE_SQL[entity.name]}"
+        )
         # A row with no day cannot be placed in a partition; it is counted and reported, not hidden.
         undated[entity.name] = connection.execute(
             "select count(*) from dated where business_date is null"
@@ -114,7 +116,9 @@ def import_dump(folder: Path, landing_root: Path, database_url: str) -> DumpImpo
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Import a jafgen dump folder as daily files.")
-    parser.add_argument("folder", type=Path, help="folder holding raw_orders.csv ... raw_tweets.csv")
+    parser.add_argument(
+        "folder", type=Path, help="folder holding raw_orders.csv ... raw_tweets.csv"
+    )
     args = parser.parse_args(argv)
     result = import_dump(args.folder, settings.landing_dir(), settings.operational_db_url())
     for entity, count in result.daily_files.items():

@@ -1,6 +1,5 @@
 """Landing-zone assets: daily files of orders, items and tweets into ``raw.*``, one partition a day."""
 
-
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,

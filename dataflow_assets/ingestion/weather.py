@@ -4,7 +4,6 @@ The response is parsed by one function whether it came from the live API or from
 snapshot replayed offline, so the embedded default exercises the production parsing code.
 """
 
-
 import datetime as dt
 from typing import Any
 

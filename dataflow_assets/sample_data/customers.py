@@ -11,8 +11,8 @@ placed. The types, with their habits:
 - ``occasional``: anyone else; drops by now and then at any hour, more in summer and at weekends,
   stays home when it rains.
 
-A store's customers start arriving when it opens: a first wave over its first months (the
-neighbourhood discovering the shop) and then a steady trickle of newcomers, while some regulars move
+A store's customers start arriving when it opens: a first wave, a fifth of it on opening day and
+the rest over the first months (the neighbourhood discovering the shop), and then a steady trickle of newcomers, while some regulars move
 away. Each customer also has a personal appetite (some commuters come every day, some twice a week),
 favourite products and a fan level from 1 (hates the place) to 5 (loves it) that decides how their
 tweets sound. ``scale`` multiplies the number of customers, hence the volume of orders.
@@ -140,7 +140,8 @@ TYPE_NAMES: tuple[str, ...] = tuple(t.name for t in CUSTOMER_TYPES)
 # Customers of one store at scale 1 with market size 1: tuned so that one year with six stores
 # opening through it gives about jafgen's one-year volume (~70k orders).
 CUSTOMERS_PER_STORE = 285
-FIRST_WAVE_DAYS = 30.0  # mean delay between a store's opening and a first-wave customer's arrival
+OPENING_CROWD = 0.2  # share of the first wave that comes on opening day
+FIRST_WAVE_DAYS = 30.0  # mean delay between a store's opening and the rest of the first wave
 NEWCOMERS_PER_YEAR = 0.5  # newcomers a year, as a share of the first wave
 MEAN_STAY_DAYS = 3 * 365.0  # how long a customer stays before moving away, on average
 FAVOURITE_CHANCE = 0.6  # chance a customer's first drink or jaffle is their favourite
@@ -243,9 +244,10 @@ def _arrivals(
     newcomers = rng.poisson(
         CUSTOMERS_PER_STORE * store.market_size * scale * NEWCOMERS_PER_YEAR * open_days / 365.0
     )
+    opening_crowd = rng.random(first_wave) < OPENING_CROWD
     arrival = store.opened_day + np.concatenate(
         [
-            np.floor(rng.exponential(FIRST_WAVE_DAYS, first_wave)),
+            np.where(opening_crowd, 0, np.floor(rng.exponential(FIRST_WAVE_DAYS, first_wave))),
             np.floor(rng.uniform(0, open_days, newcomers)),
         ]
     ).astype(np.int64)

@@ -35,7 +35,7 @@ from dataflow_assets.sample_data.menu import (
     JAFFLES,
     PRICES,
 )
-from dataflow_assets.sample_data.stores import Store, opening_hours
+from dataflow_assets.sample_data.stores import WEEKDAY_HOURS, WEEKEND_HOURS, Store
 from dataflow_assets.sample_data.timestamps import MICROS_PER_MINUTE, midnight_micros
 from dataflow_assets.sample_data.tweets import FAN_LEVEL_TWEET_BOOST, DayTweets, draw_tweets
 
@@ -66,10 +66,6 @@ class DayOrders:
         return len(self.customer)
 
 
-def _per_type(values: list[float] | list[int]) -> np.ndarray:
-    return np.array(values)
-
-
 class OrderSimulator:
     """Draws each day's orders for a population; call ``simulate_day`` for days in order."""
 
@@ -95,16 +91,16 @@ class OrderSimulator:
         self._tax_millionths = np.array([s.tax_rate_millionths for s in stores], dtype=np.int64)
 
         kinds = CUSTOMER_TYPES
-        self._hour_mean = _per_type([[k.order_hour[0][0], k.order_hour[1][0]] for k in kinds])
-        self._hour_sd = _per_type([[k.order_hour[0][1], k.order_hour[1][1]] for k in kinds])
-        self._party_base = _per_type([k.party[0] for k in kinds])
-        self._party_extra = _per_type([k.party[1] for k in kinds])
-        self._party_chance = _per_type([k.party[2] for k in kinds])
-        self._drinks = _per_type([k.drinks_per_person for k in kinds])
-        self._jaffles = _per_type([k.jaffles_per_person for k in kinds])
-        self._second_drink = _per_type([k.second_drink for k in kinds])
-        self._cold_bias = _per_type([k.cold_drink_bias for k in kinds])
-        self._tweet_chance = _per_type([k.tweet_chance for k in kinds])
+        self._hour_mean = np.array([[k.order_hour[0][0], k.order_hour[1][0]] for k in kinds])
+        self._hour_sd = np.array([[k.order_hour[0][1], k.order_hour[1][1]] for k in kinds])
+        self._party_base = np.array([k.party[0] for k in kinds])
+        self._party_extra = np.array([k.party[1] for k in kinds])
+        self._party_chance = np.array([k.party[2] for k in kinds])
+        self._drinks = np.array([k.drinks_per_person for k in kinds])
+        self._jaffles = np.array([k.jaffles_per_person for k in kinds])
+        self._second_drink = np.array([k.second_drink for k in kinds])
+        self._cold_bias = np.array([k.cold_drink_bias for k in kinds])
+        self._tweet_chance = np.array([k.tweet_chance for k in kinds])
 
     def _who_orders(self, day: int) -> np.ndarray:
         population = self.population
@@ -117,7 +113,7 @@ class OrderSimulator:
         rng = self.rng
         weekend = int(self.features.is_weekend[day])
         mean, sd = self._hour_mean[kind, weekend] * 60, self._hour_sd[kind, weekend] * 60
-        opens, closes = (int(x) for x in opening_hours(np.array(bool(weekend))))
+        opens, closes = WEEKEND_HOURS if weekend else WEEKDAY_HOURS
         minutes = np.rint(rng.normal(mean, sd)).astype(np.int64)
         # Someone who would come when the shop is closed picks another time once, then the
         # nearest open minute: no pile-up at opening and closing time.

@@ -99,10 +99,3 @@ def plan_stores(store_count: int, period: Period, rng: np.random.Generator) -> l
 def store_rows(stores: list[Store]) -> list[tuple[str, str, str, float]]:
     """Rows of the stores table in the contract's column order; ``opened_at`` as jafgen writes it."""
     return [(s.id, s.name, f"{s.opened_on.isoformat()}T00:00:00", s.tax_rate) for s in stores]
-
-
-def opening_hours(is_weekend: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Opening and closing minute for each day (closing minute excluded)."""
-    opens = np.where(is_weekend, WEEKEND_HOURS[0], WEEKDAY_HOURS[0])
-    closes = np.where(is_weekend, WEEKEND_HOURS[1], WEEKDAY_HOURS[1])
-    return opens, closes

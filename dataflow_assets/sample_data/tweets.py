@@ -28,13 +28,13 @@ _SCORN = ("terrible", "the worst", "awful", "disgusting", "gross", "inedible", "
 _SHRUG = ("okay", "fine", "alright", "average", "pretty decent", "solid", "not bad", "just meh")
 
 # Every (opening, closing) a tweet can have around its "Ordered a ..." sentence, jafgen's wording.
-_TEMPLATES: tuple[tuple[str, str], ...] = (
+TEMPLATES: tuple[tuple[str, str], ...] = (
     *((f"Jaffles from the Jaffle Shop are {word}! ", ".") for word in _PRAISE),
     *(("Jaffle Shop again. ", f". This place is {word}.") for word in _SCORN),
     *((f"Jaffle shop is {word}. ", ".") for word in _SHRUG),
 )
-_OPENINGS = pa.array([opening for opening, _ in _TEMPLATES])
-_CLOSINGS = pa.array([closing for _, closing in _TEMPLATES])
+_OPENINGS = pa.array([opening for opening, _ in TEMPLATES])
+_CLOSINGS = pa.array([closing for _, closing in TEMPLATES])
 _PRAISE_FROM, _SCORN_FROM, _SHRUG_FROM = 0, len(_PRAISE), len(_PRAISE) + len(_SCORN)
 
 # What goes before each product name in "Ordered a X, a Y, and a Z".

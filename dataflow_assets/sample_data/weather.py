@@ -75,7 +75,7 @@ def _climate(city: City) -> tuple[float, float, float]:
     """Annual mean temperature, seasonal amplitude and day-to-day spread, from the coordinates."""
     latitude = abs(city.latitude)
     mean = 43.0 - 0.75 * latitude
-    amplitude = max(3.0, 0.5 * latitude - 6.0)
+    amplitude = max(3.0, 0.45 * latitude - 6.0)
     spread = 3.5 if latitude > 35 else 2.5
     if _is_pacific_coast(city):
         mean += 0.3 * (latitude - 34.0)
@@ -142,7 +142,7 @@ def simulate_weather(city: City, period: Period, rng: np.random.Generator) -> Da
     wet_chance = _wet_day_chance(city, sign * features.summer)
     wetness = _persistent_noise(rng, days, 0.5)
     wet = 1.0 / (1.0 + np.exp(-1.702 * wetness)) < wet_chance  # logistic approximation of Phi
-    water = np.where(wet, np.round(rng.gamma(0.7, 7.0, days) + 0.1, 1), 0.0)
+    water = np.where(wet, np.round(rng.gamma(0.8, 10.0, days) + 0.1, 1), 0.0)
 
     mean_temp = (
         annual_mean

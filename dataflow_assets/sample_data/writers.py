@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import sqlite3
@@ -21,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -45,6 +45,7 @@ FILE_EXTENSIONS: dict[str, str] = {
 # The only landing column holding prose; every other value is an id, a SKU, a number or a
 # timestamp, which never needs CSV quoting (so those files take Arrow's fast unquoted path).
 FREE_TEXT_COLUMNS = frozenset({"content"})
+_JSON_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
 SQLITE_TYPES = {"VARCHAR": "TEXT", "BIGINT": "INTEGER", "DOUBLE": "REAL", "BOOLEAN": "BOOLEAN"}
 _SKU_TEXT = ascii_matrix(list(SKUS))
 
@@ -133,9 +134,20 @@ def tweets_table(day: DayOrders, customer_ids: np.ndarray, *, text_timestamps: b
     )
 
 
+def _lines(parts: list[pa.Array | str]) -> pa.Array:
+    """Concatenate per-row pieces into one text line per row."""
+    return pc.binary_join_element_wise(*parts, "").combine_chunks()
+
+
+def _write_lines(lines: pa.Array, sink: pa.NativeFile) -> None:
+    everything = pa.ListArray.from_arrays(pa.array([0, len(lines)], pa.int32()), lines)
+    sink.write(pc.binary_join(everything, "\n")[0].as_buffer())
+    sink.write(b"\n")
+
+
 def _write_quoted_csv(table: pa.Table, sink: pa.NativeFile) -> None:
     """CSV quoting only the free-text values that need it, as Python's csv module does."""
-    columns = []
+    parts: list[pa.Array | str] = []
     for name, column in zip(table.column_names, table.columns, strict=True):
         text = column if pa.types.is_string(column.type) else pc.cast(column, pa.string())
         if name in FREE_TEXT_COLUMNS:
@@ -143,12 +155,9 @@ def _write_quoted_csv(table: pa.Table, sink: pa.NativeFile) -> None:
                 '"', pc.replace_substring(text, '"', '""'), '"', ""
             )
             text = pc.if_else(pc.match_substring_regex(text, '[",\r\n]'), quoted, text)
-        columns.append(text)
-    lines = pc.binary_join_element_wise(*columns, ",").combine_chunks()
-    everything = pa.ListArray.from_arrays(pa.array([0, len(lines)], pa.int32()), lines)
+        parts += [",", text] if parts else [text]
     sink.write(",".join(table.column_names).encode() + b"\n")
-    sink.write(pc.binary_join(everything, "\n")[0].as_buffer())
-    sink.write(b"\n")
+    _write_lines(_lines(parts), sink)
 
 
 def _write_csv(table: pa.Table, sink: pa.NativeFile) -> None:
@@ -159,11 +168,27 @@ def _write_csv(table: pa.Table, sink: pa.NativeFile) -> None:
         pa_csv.write_csv(table, sink, options)
 
 
-def _write_jsonl(table: pa.Table, path: Path) -> None:
-    with duckdb.connect(config={"threads": 1}) as connection:
-        connection.register("landing_rows", table)
-        target = str(path).replace("'", "''")
-        connection.execute(f"COPY landing_rows TO '{target}' (FORMAT json)")
+def _json_string(text: pa.Array, free_text: bool) -> pa.Array:
+    if free_text:
+        for character, escaped in _JSON_ESCAPES:
+            text = pc.replace_substring(text, character, escaped)
+    return pc.binary_join_element_wise('"', text, '"', "")
+
+
+def _write_jsonl(table: pa.Table, sink: pa.NativeFile) -> None:
+    """One JSON object per line, keys in contract order; text values as in the CSV files.
+
+    Built with Arrow string kernels like the CSV. Only free text can hold characters JSON must
+    escape; ids, SKUs and timestamps cannot.
+    """
+    parts: list[pa.Array | str] = []
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_string(column.type):
+            value = _json_string(column, name in FREE_TEXT_COLUMNS)
+        else:
+            value = pc.cast(column, pa.string())
+        parts += ["," if parts else "{", json.dumps(name) + ":", value]
+    _write_lines(_lines([*parts, "}"]), sink)
 
 
 def _replace_atomically(path: Path, write: Callable[[Path], object]) -> None:
@@ -184,12 +209,16 @@ def write_landing_file(table: pa.Table, path: Path, file_format: str) -> None:
             with pa.OSFile(str(temporary), "wb") as sink:
                 _write_csv(table, sink)
         elif file_format == "csv.gz":
-            with pa.CompressedOutputStream(str(temporary), "gzip") as sink:
-                _write_csv(table, sink)
+            text = pa.BufferOutputStream()
+            _write_csv(table, text)
+            # Level 1: four times faster than gzip's default for a file about 8% larger;
+            # mtime 0 keeps the bytes reproducible.
+            temporary.write_bytes(gzip.compress(text.getvalue(), compresslevel=1, mtime=0))
         elif file_format == "parquet":
             pq.write_table(table, temporary)
         elif file_format == "jsonl":
-            _write_jsonl(table, temporary)
+            with pa.OSFile(str(temporary), "wb") as sink:
+                _write_jsonl(table, sink)
         else:
             raise ValueError(
                 f"unknown file format {file_format!r}; use one of {list(FILE_EXTENSIONS)}"

@@ -76,7 +76,9 @@ def test_rematerializing_a_partition_gives_the_same_rows(warehouse, zone):
     first = warehouse.execute("select id, order_total from raw.orders order by id").fetchall()
     load(warehouse, zone)
     load(warehouse, zone)
-    assert warehouse.execute("select id, order_total from raw.orders order by id").fetchall() == first
+    assert (
+        warehouse.execute("select id, order_total from raw.orders order by id").fetchall() == first
+    )
 
 
 def test_redropped_identical_file_loads_nothing(warehouse, zone):
@@ -86,7 +88,10 @@ def test_redropped_identical_file_loads_nothing(warehouse, zone):
     result = load(warehouse, zone)
     assert warehouse.execute("select count(*) from raw.orders").fetchone()[0] == 1
     statuses = {f.file.relative_path: f.status for f in result.files}
-    assert statuses == {"orders/2024-03-05.csv": "loaded", "orders/2024-03-05_again.csv": "duplicate"}
+    assert statuses == {
+        "orders/2024-03-05.csv": "loaded",
+        "orders/2024-03-05_again.csv": "duplicate",
+    }
 
 
 def test_changed_file_with_the_same_name_replaces_its_rows(warehouse, zone):
@@ -198,7 +203,9 @@ def test_latin1_bytes_reject_only_their_row(warehouse, zone):
     )
     load(warehouse, zone)
     assert warehouse.execute("select id from raw.orders").fetchall() == [("o1",)]
-    (line, reason) = warehouse.execute("select line_number, reason from audit.rejected_rows").fetchone()
+    (line, reason) = warehouse.execute(
+        "select line_number, reason from audit.rejected_rows"
+    ).fetchone()
     assert line == 3 and "utf-8" in reason.lower()
 
 
@@ -230,7 +237,9 @@ def test_gzip_parquet_and_json_lines_load_like_csv(warehouse, zone):
 
 
 def test_parquet_with_the_wrong_schema_is_quarantined(warehouse, zone):
-    pq.write_table(pa.table({"order": ["o1"], "amount": [1]}), zone / "orders" / "2024-03-05.parquet")
+    pq.write_table(
+        pa.table({"order": ["o1"], "amount": [1]}), zone / "orders" / "2024-03-05.parquet"
+    )
     (outcome,) = load(warehouse, zone).files
     assert outcome.status == "quarantined" and "missing: id" in outcome.error
 
@@ -238,7 +247,10 @@ def test_parquet_with_the_wrong_schema_is_quarantined(warehouse, zone):
 def test_items_take_the_business_date_of_their_file(warehouse, zone):
     drop(zone, "2024-03-05.csv", ["id,order_id,sku", "i1,o1,JAF-001", "i2,o1,BEV-001"], "items")
     load(warehouse, zone, entity=ITEMS)
-    assert warehouse.execute("select count(*), min(_business_date) from raw.items").fetchone() == (2, DAY)
+    assert warehouse.execute("select count(*), min(_business_date) from raw.items").fetchone() == (
+        2,
+        DAY,
+    )
 
 
 def test_reconciliation_check_catches_rows_the_ledger_does_not_account_for(warehouse, zone):

@@ -61,4 +61,6 @@ def test_sha256_streams_large_content(tmp_path: Path):
     path.write_bytes(b"x" * (3 * 1024 * 1024 + 7))
     import hashlib
 
-    assert landing.sha256_of(path, chunk_bytes=4096) == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert (
+        landing.sha256_of(path, chunk_bytes=4096) == hashlib.sha256(path.read_bytes()).hexdigest()
+    )

@@ -1,0 +1,74 @@
+"""The code location loads from the prepared manifest and draws one lineage graph."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from dagster import AssetKey
+
+from dataflow_assets.definitions import defs
+from dataflow_assets.resources import DUCKDB_POOL
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def asset_graph():
+    return defs.resolve_asset_graph()
+
+
+def upstream_keys(asset_graph, key: AssetKey) -> set[AssetKey]:
+    return set(asset_graph.get(key).parent_keys)
+
+
+def test_lineage_runs_from_every_source_kind_to_the_ml_asset(asset_graph):
+    staging_orders = AssetKey(["staging", "stg_shop__orders"])
+    assert AssetKey(["raw", "orders"]) in upstream_keys(asset_graph, staging_orders)
+    assert AssetKey(["raw", "customers"]) in upstream_keys(
+        asset_graph, AssetKey(["staging", "stg_shop__customers"])
+    )
+    assert AssetKey(["raw", "weather"]) in upstream_keys(
+        asset_graph, AssetKey(["staging", "stg_weather__daily"])
+    )
+    assert staging_orders in upstream_keys(asset_graph, AssetKey(["marts", "fct_orders"]))
+    assert AssetKey(["marts", "dim_customers"]) in upstream_keys(
+        asset_graph, AssetKey(["ml", "customer_segments"])
+    )
+
+
+def test_every_asset_is_keyed_by_its_warehouse_schema(asset_graph):
+    # dbt sources are the raw assets themselves, not separate "shop/..." nodes, and every
+    # key names where the table lives: raw/, staging/, marts/ or ml/.
+    for key in asset_graph.get_all_asset_keys():
+        assert key.path[0] in {"raw", "staging", "marts", "ml"}, key
+
+
+def test_every_asset_that_opens_the_warehouse_is_in_the_duckdb_pool():
+    for assets_def in defs.assets:
+        for node in assets_def.node_def.iterate_op_defs():
+            assert node.pool == DUCKDB_POOL, f"{node.name} is not in pool {DUCKDB_POOL!r}"
+
+
+def test_dbt_tests_become_asset_checks(asset_graph):
+    checks = {key.name for key in asset_graph.asset_check_keys}
+    assert "unique_fct_orders_order_id" in checks
+    assert "rows_read_equal_loaded_plus_rejected" in checks
+
+
+def test_dagster_validates_the_workspace_code_location():
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "definitions",
+            "validate",
+            "-w",
+            "workspace.yaml",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "All code locations passed validation" in result.stdout + result.stderr
