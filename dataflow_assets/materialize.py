@@ -28,6 +28,9 @@ from dataflow_assets.contract import LANDING_ENTITIES
 from dataflow_assets.ingestion import landing
 
 SUMMARY_SCHEMAS = ("raw", "staging", "marts", "ml", "audit")
+# The terminal gets asset logs and dbt's progress; Dagster's step-by-step DEBUG events stay in
+# the instance, where the UI shows them.
+QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
 def ensure_local_instance() -> Path:
@@ -90,6 +93,7 @@ def materialize_everything(
         started = time.monotonic()
         result = materialize(
             [*assets, *checks],
+            run_config=QUIET_CONSOLE,
             instance=instance,
             resources=resources,
             selection=selection,

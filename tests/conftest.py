@@ -1,10 +1,36 @@
 """Fixtures shared across test folders."""
 
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+SCRATCH = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep tests away from the developer's data/ and Dagster instance.
+
+    Set before collection because test modules import the definitions, whose resources read
+    their paths from the environment.
+    """
+    scratch = Path(tempfile.mkdtemp(prefix="dataflow-tests-"))
+    os.environ["DATAFLOW_HOME"] = str(scratch)
+    os.environ["DAGSTER_HOME"] = str(scratch / "dagster")
+    (scratch / "dagster").mkdir()
+    for name in ("DATAFLOW_WAREHOUSE", "DATAFLOW_LANDING_DIR", "DATAFLOW_OPERATIONAL_DB_URL"):
+        os.environ.pop(name, None)
+    config.stash[SCRATCH] = scratch
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    scratch = config.stash.get(SCRATCH, None)
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _jafgen_command() -> list[str]:
