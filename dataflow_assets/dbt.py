@@ -35,6 +35,11 @@ class DataflowDbtTranslator(DagsterDbtTranslator):
         return spec
 
 
+def dbt_asset_definitions() -> list[AssetsDefinition]:
+    """The dbt project's asset definitions (partitioned and unpartitioned models apart)."""
+    return [build_dbt_assets()]
+
+
 @functools.cache
 def build_dbt_assets() -> AssetsDefinition:
     """Every dbt model as an asset and every dbt test as an asset check."""

@@ -2,8 +2,8 @@
 
 ``make materialize`` (and ``make run`` after generating sample data) calls this. Runs go
 through the local Dagster instance under ``DAGSTER_HOME``, so they show in the UI's history.
-Three runs, because a run covers one partitions definition: the source snapshots, then the
-landing files' business days as one partition range, then everything downstream.
+A run covers one partitions definition, so ``plan_runs`` splits the graph into as few runs as
+it can: the landing files' business days as one partition range, then everything else.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dagster import AssetSelection, DagsterInstance, ExecuteInProcessResult, materialize
+from dagster import AssetKey, AssetSelection, DagsterInstance, ExecuteInProcessResult, materialize
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -71,10 +72,79 @@ class RunReport:
         ]
 
 
+@dataclass(frozen=True)
+class PlannedRun:
+    """One run of the plan: assets sharing a partitioning, runnable once earlier runs are done."""
+
+    keys: frozenset[AssetKey]
+    partitioned: bool
+
+
+def plan_runs(
+    parents: Mapping[AssetKey, set[AssetKey]], partitioned: set[AssetKey]
+) -> list[PlannedRun]:
+    """Split the graph into as few runs as possible, each all-partitioned or all-unpartitioned.
+
+    A run holds one partitions definition, so runs alternate. Assets are first placed in the
+    earliest run their upstream allows, then moved to the latest run their downstream allows,
+    so that (for instance) the whole dbt project builds in one invocation where it can.
+    Within a run Dagster orders the steps itself.
+    """
+    order = _topological(parents, set(parents))
+    children: dict[AssetKey, set[AssetKey]] = {key: set() for key in parents}
+    for key, ups in parents.items():
+        for parent in ups:
+            children[parent].add(key)
+
+    def kind(key: AssetKey) -> int:
+        return int(key in partitioned)
+
+    # Earliest: wave numbers alternate kinds; even waves unpartitioned, odd waves partitioned.
+    wave: dict[AssetKey, int] = {}
+    for key in order:
+        earliest = max((wave[p] + (kind(p) != kind(key)) for p in parents[key]), default=0)
+        if earliest % 2 != kind(key):
+            earliest += 1
+        wave[key] = earliest
+    # Latest: as late as the children allow, keeping the kind's parity.
+    last = max(wave.values(), default=0)
+    for key in reversed(order):
+        latest = min(
+            (wave[c] - (kind(c) != kind(key)) for c in children[key]),
+            default=last + (last % 2 != kind(key)),
+        )
+        if latest % 2 != kind(key):
+            latest -= 1
+        wave[key] = max(wave[key], latest)
+
+    plan = []
+    for number in sorted(set(wave.values())):
+        keys = frozenset(k for k, w in wave.items() if w == number)
+        plan.append(PlannedRun(keys, partitioned=bool(number % 2)))
+    return plan
+
+
+def _topological(parents: Mapping[AssetKey, set[AssetKey]], keys: set[AssetKey]) -> list[AssetKey]:
+    ordered: list[AssetKey] = []
+    seen: set[AssetKey] = set()
+
+    def visit(key: AssetKey) -> None:
+        if key in seen:
+            return
+        seen.add(key)
+        for parent in sorted(parents[key] & keys):
+            visit(parent)
+        ordered.append(key)
+
+    for key in sorted(keys):
+        visit(key)
+    return ordered
+
+
 def materialize_everything(
     first_day: dt.date | None = None, last_day: dt.date | None = None
 ) -> RunReport:
-    """Run sources, landing partitions and downstream assets in the local instance."""
+    """Materialize every asset in the local instance, run by run as ``plan_runs`` orders them."""
     ensure_local_instance()
     from dataflow_assets.definitions import defs  # after DAGSTER_HOME/DATAFLOW_HOME are settled
 
@@ -82,13 +152,34 @@ def materialize_everything(
     assets = list(defs.assets or [])
     checks = list(defs.asset_checks or [])
     resources = dict(defs.resources or {})
-    landing_keys = [["raw", e.name] for e in LANDING_ENTITIES]
-    landing_selection = AssetSelection.assets(*landing_keys)
-    source_selection = AssetSelection.groups("raw") - landing_selection
-    downstream_selection = AssetSelection.all() - AssetSelection.groups("raw")
+    graph = defs.resolve_asset_graph()
+    materializable = {key for key in graph.get_all_asset_keys() if graph.get(key).is_materializable}
+    parents = {key: set(graph.get(key).parent_keys) & materializable for key in materializable}
+    partitioned = {key for key in materializable if graph.get(key).partitions_def is not None}
+    window = (
+        (first_day, last_day)
+        if first_day and last_day
+        else landed_date_range(settings.landing_dir())
+    )
     report = RunReport()
 
-    def run(name: str, selection: AssetSelection, tags: dict[str, str] | None = None) -> None:
+    for planned in plan_runs(parents, partitioned):
+        names = ", ".join(sorted(k.to_user_string() for k in planned.keys))
+        tags = {}
+        if planned.partitioned:
+            if window is None:
+                print(
+                    f"[materialize] no landing files under {settings.landing_dir()}; skipping {names}"
+                )
+                continue
+            start, end = window
+            tags = {
+                ASSET_PARTITION_RANGE_START_TAG: start.isoformat(),
+                ASSET_PARTITION_RANGE_END_TAG: end.isoformat(),
+            }
+            name = f"business days {start} to {end}: {names}"
+        else:
+            name = names
         print(f"[materialize] {name} ...", flush=True)
         started = time.monotonic()
         result = materialize(
@@ -96,31 +187,11 @@ def materialize_everything(
             run_config=QUIET_CONSOLE,
             instance=instance,
             resources=resources,
-            selection=selection,
-            tags=tags or {},
+            selection=AssetSelection.assets(*planned.keys),
+            tags=tags,
             raise_on_error=True,
         )
         report.add(name, result, time.monotonic() - started)
-
-    run("sources: operational database and weather", source_selection)
-    window = (
-        (first_day, last_day)
-        if first_day and last_day
-        else landed_date_range(settings.landing_dir())
-    )
-    if window is None:
-        print(f"[materialize] no landing files under {settings.landing_dir()}; skipping them")
-    else:
-        start, end = window
-        run(
-            f"landing files: business days {start} to {end}",
-            landing_selection,
-            {
-                ASSET_PARTITION_RANGE_START_TAG: start.isoformat(),
-                ASSET_PARTITION_RANGE_END_TAG: end.isoformat(),
-            },
-        )
-    run("dbt models and ML", downstream_selection)
     return report
 
 
@@ -153,7 +224,7 @@ def print_summary(report: RunReport) -> None:
     for name in failed:
         print(f"  FAILED {name}")
     for name, _, seconds in report.runs:
-        print(f"Run '{name}': {seconds:.1f} s")
+        print(f"Run {seconds:6.1f} s  {name[:90]}")
     print(
         "\nNext: `make dev` opens the Dagster UI at http://127.0.0.1:3000 (asset graph, runs, checks);"
         "\n      `make docs` serves the dbt docs; the warehouse is a DuckDB file you can query directly."

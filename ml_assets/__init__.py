@@ -3,3 +3,4 @@
 from ml_assets.customer_segments import customer_segments
 
 ml_assets = [customer_segments]
+ml_asset_checks: list = []
