@@ -126,6 +126,8 @@ LINEAGE_COLUMNS: dict[str, str] = {
     "_file_sha256": "VARCHAR",
     "_loaded_at": "TIMESTAMP WITH TIME ZONE",
     "_business_date": "DATE",
+    # Where the row sits in its file (CSV: physical line, header = 1; Parquet, JSON Lines: row).
+    "_line_number": "BIGINT",
 }
 
 # Open-Meteo archive API: the daily variables we request, in the order the API echoes them.

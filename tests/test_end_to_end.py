@@ -92,10 +92,11 @@ def test_every_customer_gets_a_named_segment(platform_home):
     assert list((platform_home / "artifacts" / "customer_segments").glob("*.joblib"))
 
 
-def test_every_asset_is_materialized_in_the_local_dagster_instance(platform_home):
+def test_every_asset_is_materialized_in_the_local_dagster_instance(platform_home, monkeypatch):
     from dataflow_assets.definitions import defs
 
-    with DagsterInstance.from_config(str(platform_home / "dagster")) as instance:
+    monkeypatch.setenv("DAGSTER_HOME", str(platform_home / "dagster"))  # the config reads it
+    with DagsterInstance.get() as instance:
         runs = instance.get_run_records(RunsFilter())
         assert runs and {r.dagster_run.status for r in runs} == {DagsterRunStatus.SUCCESS}
         graph = defs.resolve_asset_graph()

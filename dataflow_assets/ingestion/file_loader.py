@@ -1,9 +1,11 @@
 """Loading a range of business days of one landing entity into ``raw.<entity>``, exactly once.
 
-Every file of the range is staged as text (DuckDB-native readers, no row-by-row inserts),
-checked with the rules of ``validation``, and then the range is replaced in one transaction:
-delete the days' rows, insert the valid ones, record rejects and ledger rows. A run killed
-before the commit leaves the previous state; a re-run gives the same rows.
+Everything happens in one DuckDB transaction: the range's rows are deleted, each file is
+appended straight from DuckDB's reader with the contract's types pinned (rows that do not parse
+are caught by the reader's reject tables, with their line), the rows breaking a business rule
+are moved to ``audit.rejected_rows``, and the ledger records every file. A run killed before the
+commit leaves the previous state; a re-run gives the same rows. Bulk data never passes through
+Python: the cost over a bare ``read_csv`` is one scan for the rules and a delete of the rejects.
 """
 
 from __future__ import annotations
@@ -18,7 +20,12 @@ import duckdb
 from dataflow_assets.contract import Entity
 from dataflow_assets.ingestion import landing
 from dataflow_assets.ingestion.audit import ensure_audit_tables, ensure_raw_event_table
-from dataflow_assets.ingestion.validation import duplicate_key_reason_sql, rejection_reason_sql
+from dataflow_assets.ingestion.validation import business_reason_sql, type_reason_sql
+
+_CSV_OPTIONS = (
+    "header=true, auto_detect=false, delim=',', quote='\"', escape='\"', "
+    "store_rejects=true, ignore_errors=true, rejects_table='scan_errors', rejects_scan='scan_files'"
+)
 
 
 @dataclass
@@ -75,7 +82,8 @@ def _first_line(path: Path) -> str:
         return handle.readline().rstrip("\r\n").lstrip("\ufeff")
 
 
-def _header_problem(found: list[str], entity: Entity, name: str) -> str | None:
+def header_problem(found: list[str], entity: Entity, name: str) -> str | None:
+    """Why a file's columns cannot be read as the entity's contract, or None when they can."""
     expected = entity.column_names
     if sorted(found) == sorted(expected):
         return None
@@ -91,103 +99,109 @@ def _header_problem(found: list[str], entity: Entity, name: str) -> str | None:
     )
 
 
-def _columns_of(connection: duckdb.DuckDBPyConnection, scan_sql: str) -> list[str]:
-    return [row[0] for row in connection.execute(f"describe select * from {scan_sql}").fetchall()]
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
-def _stage_file(
-    connection: duckdb.DuckDBPyConnection, entity: Entity, outcome: FileOutcome, order: int
-) -> None:
-    """Append the file's rows to ``staged`` as text, and its unparseable lines to ``structural``."""
+def _append_csv(
+    connection: duckdb.DuckDBPyConnection, entity: Entity, outcome: FileOutcome
+) -> list[tuple[int, str, str]]:
+    """Append a CSV's parseable rows to raw; return its unparseable lines (line, text, reason)."""
     landed = outcome.file
-    path_sql = str(landed.path).replace("'", "''")
-    text_columns = ", ".join(f"'{c}': 'VARCHAR'" for c in entity.column_names)
-    if landed.file_format == "csv":
-        header = [c.strip().strip('"') for c in _first_line(landed.path).split(",")]
-        problem = _header_problem(header, entity, landed.relative_path)
-        if problem:
-            raise landing.LandingFileError(problem)
-        scan = (
-            f"read_csv('{path_sql}', header=true, auto_detect=false, delim=',', quote='\"', "
-            f"escape='\"', columns={{{text_columns}}}, store_rejects=true, ignore_errors=true, "
-            "rejects_table='scan_errors', rejects_scan='scan_files')"
+    header = [c.strip().strip('"') for c in _first_line(landed.path).split(",")]
+    problem = header_problem(header, entity, landed.relative_path)
+    if problem:
+        raise landing.LandingFileError(problem)
+    columns = ", ".join(f'"{c}"' for c in header)  # the file's own order, matched by name
+    connection.execute(
+        f"""
+        insert into raw.{entity.name} ({columns}, _file_sha256, _loaded_at, _business_date, _line_number)
+        select *, ?, now(), ?::date, row_number() over () + 1
+        from read_csv('{_sql_path(landed.path)}', columns={{{_typed_in_order(entity, header)}}}, {_CSV_OPTIONS})
+        """,
+        [outcome.sha256, landed.business_date],
+    )
+    unparseable = connection.execute(
+        """
+        select e.line, any_value(e.csv_line),
+            'the line cannot be read as the contract says (' ||
+            string_agg(e.error_type || ': ' || e.error_message, '; ') ||
+            '); fix this line and drop the file again'
+        from scan_errors e join scan_files s using (scan_id, file_id)
+        where s.file_path = ? group by e.line order by e.line
+        """,
+        [str(landed.path)],
+    ).fetchall()
+    if unparseable:
+        connection.execute("delete from scan_errors; delete from scan_files")
+        _shift_line_numbers(
+            connection, entity, outcome.sha256, [line for line, _, _ in unparseable]
         )
-    elif landed.file_format == "parquet":
-        scan = f"read_parquet('{path_sql}')"
-        problem = _header_problem(_columns_of(connection, scan), entity, landed.relative_path)
-        if problem:
-            raise landing.LandingFileError(problem)
-    else:
-        scan = f"read_json('{path_sql}', format='newline_delimited')"
-        problem = _header_problem(_columns_of(connection, scan), entity, landed.relative_path)
-        if problem:
-            raise landing.LandingFileError(problem)
+    return unparseable
 
+
+def _typed_in_order(entity: Entity, header: list[str]) -> str:
+    return ", ".join(f"'{c}': '{entity.columns[c]}'" for c in header)
+
+
+def _shift_line_numbers(
+    connection: duckdb.DuckDBPyConnection, entity: Entity, sha256: str, skipped: list[int]
+) -> None:
+    """Rows were numbered as if every line parsed; move them past the lines the reader skipped."""
+    # The k-th row read sits after every skipped line that precedes it; a skipped line at
+    # physical line L (header = line 1) has L - 2 - (its index) rows read before it.
+    shifts = [line - 2 - index for index, line in enumerate(skipped)]
+    connection.execute(
+        f"""
+        update raw.{entity.name} set _line_number = _line_number + (
+            select count(*) from unnest(?::bigint[]) as s(accepted_before)
+            where accepted_before < raw.{entity.name}._line_number - 1
+        )
+        where _file_sha256 = ?
+        """,
+        [shifts, sha256],
+    )
+
+
+def _append_other(
+    connection: duckdb.DuckDBPyConnection, entity: Entity, outcome: FileOutcome
+) -> list[tuple[int, str, str]]:
+    """Parquet and JSON Lines: read as text, reject what does not cast, append the rest."""
+    landed = outcome.file
+    path = _sql_path(landed.path)
+    scan = (
+        f"read_parquet('{path}')"
+        if landed.file_format == "parquet"
+        else f"read_json('{path}', format='newline_delimited')"
+    )
+    found = [r[0] for r in connection.execute(f"describe select * from {scan}").fetchall()]
+    problem = header_problem(found, entity, landed.relative_path)
+    if problem:
+        raise landing.LandingFileError(problem)
     as_text = ", ".join(f'cast("{c}" as VARCHAR) as "{c}"' for c in entity.column_names)
     connection.execute(
         f"""
-        create or replace temp table file_rows as
-        select {as_text}, row_number() over () as _ordinal from {scan}
+        create or replace temp table text_rows as
+        select {as_text}, row_number() over () as _line_number from {scan}
         """
     )
-    structural: list[tuple[int, str, str]] = []
-    if landed.file_format == "csv":
-        structural = connection.execute(
-            """
-            select e.line, e.csv_line,
-                'the line cannot be parsed (' || e.error_type || ': ' || e.error_message ||
-                '); fix this line and drop the file again'
-            from scan_errors e join scan_files s using (scan_id, file_id)
-            where s.file_path = ? order by e.line
-            """,
-            [str(landed.path)],
-        ).fetchall()
-        connection.execute("delete from scan_errors; delete from scan_files")
-    # Map each row's ordinal back to its physical line: the header is line 1 and every
-    # structurally rejected line before it shifts it down by one.
-    shifts = [(line - 2) - index for index, (line, _, _) in enumerate(structural)]
-    header_lines = 1 if landed.file_format == "csv" else 0
-    connection.execute("create or replace temp table line_shifts (accepted_before bigint)")
-    if shifts:
-        connection.executemany("insert into line_shifts values (?)", [[s] for s in shifts])
+    connection.execute(
+        f"create or replace temp table text_rows_checked as "
+        f"select *, {type_reason_sql(entity)} as _reason from text_rows"
+    )
     columns = ", ".join(f'"{c}"' for c in entity.column_names)
+    casts = ", ".join(f'try_cast("{c}" as {t})' for c, t in entity.columns.items())
     connection.execute(
         f"""
-        insert into staged
-        select {columns}, ? as _file_sha256, ? as _path, ? as _file_order,
-               _ordinal + ? + (select count(*) from line_shifts where accepted_before < _ordinal)
-                   as _line_number,
-               ?::date as _business_date
-        from file_rows
+        insert into raw.{entity.name} ({columns}, _file_sha256, _loaded_at, _business_date, _line_number)
+        select {casts}, ?, now(), ?::date, _line_number from text_rows_checked where _reason is null
         """,
-        [outcome.sha256, landed.relative_path, order, header_lines, landed.business_date],
+        [outcome.sha256, landed.business_date],
     )
-    staged_rows = connection.execute("select count(*) from file_rows").fetchone()[0]
-    if structural:
-        connection.executemany(
-            "insert into structural_rejects values (?, ?, ?, ?, ?)",
-            [[outcome.sha256, landed.relative_path, *reject] for reject in structural],
-        )
-    outcome.rows_read = staged_rows + len(structural)
-
-
-def _prepare_staging(connection: duckdb.DuckDBPyConnection, entity: Entity) -> None:
-    text = ", ".join(f'"{c}" VARCHAR' for c in entity.column_names)
-    connection.execute(
-        f"""
-        create or replace temp table staged (
-            {text}, _file_sha256 VARCHAR, _path VARCHAR, _file_order INTEGER,
-            _line_number BIGINT, _business_date DATE
-        )
-        """
-    )
-    connection.execute(
-        """
-        create or replace temp table structural_rejects (
-            file_sha256 VARCHAR, path VARCHAR, line_number BIGINT, raw_line VARCHAR, reason VARCHAR
-        )
-        """
-    )
+    return connection.execute(
+        f"select _line_number, concat_ws(',', {columns}), _reason "
+        "from text_rows_checked where _reason is not null order by 1"
+    ).fetchall()
 
 
 def _already_loaded_elsewhere(
@@ -197,41 +211,90 @@ def _already_loaded_elsewhere(
         """
         select path from audit.file_ledger
         where entity = ? and sha256 = ? and path <> ? and status = 'loaded' and is_current
-        limit 1
+        order by first_seen_at, path limit 1
         """,
         [entity.name, sha256, relative_path],
     ).fetchone()
     return row[0] if row else None
 
 
-def _checked_rows_sql(entity: Entity, start: dt.date, end: dt.date) -> str:
-    """Staged rows with their reason to be rejected (NULL when loadable)."""
-    keys = entity.primary_key
-    key_columns = ", ".join(f'"{k}"' for k in keys)
-    key_join = " and ".join(f'loaded."{k}" = reasoned."{k}"' for k in keys)
-    key_values = ", ".join(f'reasoned."{k}"' for k in keys)
-    return f"""
-        with reasoned as (
-            select *,
-                coalesce({rejection_reason_sql(entity)}, {duplicate_key_reason_sql(entity)})
-                    as _row_reason
-            from staged
+def _reject_rule_breakers(
+    connection: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    start: dt.date,
+    end: dt.date,
+    order: list[str],
+) -> None:
+    """Move this load's rows that break a rule from raw to ``rule_rejects``."""
+    table = f"raw.{entity.name}"
+    keys = ", ".join(f'"{k}"' for k in entity.primary_key)
+    key_text = " || '/' || ".join(
+        f"coalesce(cast(\"{k}\" as varchar), '')" for k in entity.primary_key
+    )
+    key_label = "/".join(entity.primary_key)
+    in_load = f"_business_date between '{start}' and '{end}'"
+    file_rank = "array_position(?::varchar[], _file_sha256)"
+    connection.execute(
+        f"""
+        create or replace temp table rule_rejects as
+        with loaded as (select * from {table} where {in_load}),
+        by_rule as (
+            select _file_sha256, _line_number, {business_reason_sql(entity)} as reason from loaded
         ),
-        loaded as (
-            select distinct {key_columns}, _business_date from raw.{entity.name}
-            where _business_date not between '{start}' and '{end}'
+        repeated_keys as (
+            select {keys} from loaded group by all having count(*) > 1
+        ),
+        repeats as (
+            select _file_sha256, _line_number,
+                '{key_label} ' || {key_text} ||
+                ' appears more than once in this load; the first occurrence was kept' as reason
+            from (
+                select *, row_number() over (
+                    partition by {keys} order by {file_rank}, _line_number
+                ) as occurrence
+                from loaded semi join repeated_keys using ({keys})
+            ) where occurrence > 1
+        ),
+        earlier_days as (
+            select {keys}, min(_business_date) as loaded_for
+            from {table} semi join loaded using ({keys})
+            where not ({in_load}) group by all
+        ),
+        cross_day as (
+            select _file_sha256, _line_number,
+                '{key_label} ' || {key_text} || ' was already loaded for business date ' ||
+                loaded_for || '; a key belongs to one day, remove the repeat from this file' as reason
+            from loaded join earlier_days using ({keys})
         )
-        select reasoned.* exclude (_row_reason),
-            coalesce(
-                _row_reason,
-                case when loaded._business_date is not null then
-                    '{"/".join(keys)} ' || concat_ws('/', {key_values}) ||
-                    ' was already loaded for business date ' || loaded._business_date ||
-                    '; a key belongs to one day, remove the repeat from this file'
-                end
-            ) as _reason
-        from reasoned left join loaded on {key_join}
-    """
+        select _file_sha256, _line_number, min(reason) as reason from (
+            select * from by_rule where reason is not null
+            union all select * from repeats
+            union all select * from cross_day
+        ) group by all
+        """,
+        [order],
+    )
+    connection.execute(
+        f"""
+        insert into load_rejects
+        select t._file_sha256, t._line_number,
+               concat_ws(',', {", ".join(f't."{c}"' for c in entity.column_names)}), r.reason
+        from {table} t join rule_rejects r using (_file_sha256, _line_number)
+        """
+    )
+    connection.execute(
+        f"delete from {table} where {in_load} and (_file_sha256, _line_number) in "
+        "(select (_file_sha256, _line_number) from rule_rejects)"
+    )
+
+
+class _UnreadableFile(Exception):
+    """A file failed mid-read; DuckDB aborts the transaction, so the load restarts without it."""
+
+    def __init__(self, sha256: str, message: str) -> None:
+        super().__init__(message)
+        self.sha256 = sha256
+        self.message = message
 
 
 def load_landing_range(
@@ -245,140 +308,193 @@ def load_landing_range(
     """Replace the business days [start, end] of ``raw.<entity>`` with what the landed files hold."""
     ensure_audit_tables(connection)
     ensure_raw_event_table(connection, entity)
-    _prepare_staging(connection, entity)
-    result = RangeLoadResult(entity=entity.name, start=start, end=end)
-
-    first_path_of_content: dict[str, str] = {}
-    for order, landed in enumerate(files_in_range(landing_root, entity, start, end)):
-        outcome = FileOutcome(
-            file=landed,
-            sha256=landing.sha256_of(landed.path),
-            size_bytes=landed.path.stat().st_size,
-        )
-        result.files.append(outcome)
-        original = first_path_of_content.get(outcome.sha256) or _already_loaded_elsewhere(
-            connection, entity, outcome.sha256, landed.relative_path
-        )
-        first_path_of_content.setdefault(outcome.sha256, landed.relative_path)
-        if original:
-            outcome.status, outcome.error = (
-                "duplicate",
-                f"same content as {original}; nothing loaded",
-            )
-            continue
-        if outcome.size_bytes == 0:
-            outcome.status = "quarantined"
-            outcome.error = (
-                f"{landed.relative_path}: the file is empty; re-export it and drop it again"
-            )
-            continue
+    unreadable: dict[str, str] = {}
+    while True:
         try:
-            _stage_file(connection, entity, outcome, order)
-        except (landing.LandingFileError, duckdb.Error, OSError, EOFError) as error:
-            # Whatever this file staged before failing goes with it: a file loads whole or not at all.
-            connection.execute("delete from staged where _file_sha256 = ?", [outcome.sha256])
-            connection.execute(
-                "delete from structural_rejects where file_sha256 = ?", [outcome.sha256]
-            )
-            outcome.status = "quarantined"
-            outcome.error = _readable_error(landed.relative_path, error)
+            return _load_once(connection, landing_root, entity, start, end, load_id, unreadable)
+        except _UnreadableFile as failure:
+            unreadable[failure.sha256] = failure.message
 
-    columns = ", ".join(f'"{c}"' for c in entity.column_names)
-    casts = ", ".join(f'try_cast("{c}" as {t}) as "{c}"' for c, t in entity.columns.items())
+
+def _load_once(
+    connection: duckdb.DuckDBPyConnection,
+    landing_root: Path,
+    entity: Entity,
+    start: dt.date,
+    end: dt.date,
+    load_id: str,
+    unreadable: dict[str, str],
+) -> RangeLoadResult:
+    result = RangeLoadResult(entity=entity.name, start=start, end=end)
+    first_path_of_content: dict[str, str] = {}
     connection.execute(
-        f"create or replace temp table checked as {_checked_rows_sql(entity, start, end)}"
+        "create or replace temp table load_rejects "
+        "(file_sha256 varchar, line_number bigint, raw_line varchar, reason varchar)"
     )
-    counts = dict(
-        connection.execute(
-            "select _file_sha256, count(*) filter (where _reason is null) from checked group by 1"
-        ).fetchall()
-    )
-    for outcome in result.files:
-        if outcome.status == "loaded":
-            outcome.rows_loaded = counts.get(outcome.sha256, 0)
-            outcome.rows_rejected = outcome.rows_read - outcome.rows_loaded
-
-    paths = [f.file.relative_path for f in result.files]
     connection.execute("begin transaction")
     try:
         connection.execute(
             f"delete from raw.{entity.name} where _business_date between ? and ?", [start, end]
         )
-        connection.execute(
-            f"""
-            insert into raw.{entity.name} ({columns}, _file_sha256, _loaded_at, _business_date)
-            select {casts}, _file_sha256, now(), _business_date
-            from checked where _reason is null
-            order by _file_order, _line_number
-            """
+        for landed in files_in_range(landing_root, entity, start, end):
+            outcome = FileOutcome(
+                file=landed,
+                sha256=landing.sha256_of(landed.path),
+                size_bytes=landed.path.stat().st_size,
+            )
+            result.files.append(outcome)
+            if outcome.sha256 in unreadable:
+                outcome.status, outcome.error = "quarantined", unreadable[outcome.sha256]
+                continue
+            _append_file(connection, entity, outcome, first_path_of_content)
+
+        loaded = [f.sha256 for f in result.files if f.status == "loaded"]
+        _reject_rule_breakers(connection, entity, start, end, loaded)
+        counts = dict(
+            connection.execute(
+                f"select _file_sha256, count(*) from raw.{entity.name} "
+                "where _business_date between ? and ? group by 1",
+                [start, end],
+            ).fetchall()
         )
-        # Rejects of earlier versions of these files are replaced along with their rows.
-        connection.execute(
-            """
-            delete from audit.rejected_rows where file_sha256 in (
-                select sha256 from audit.file_ledger where entity = ? and path in (select unnest(?))
-            ) or file_sha256 in (select _file_sha256 from staged)
-            """,
-            [entity.name, paths],
+        rejected = dict(
+            connection.execute(
+                "select file_sha256, count(*) from load_rejects group by 1"
+            ).fetchall()
         )
-        connection.execute(
-            f"""
-            insert into audit.rejected_rows
-            select _file_sha256, _path, _line_number, concat_ws(',', {columns}), _reason, ?, now()
-            from checked where _reason is not null
-            union all
-            select file_sha256, path, line_number, raw_line, reason, ?, now()
-            from structural_rejects
-            """,
-            [load_id, load_id],
-        )
+        for outcome in result.files:
+            if outcome.status == "loaded":
+                outcome.rows_loaded = counts.get(outcome.sha256, 0)
+                outcome.rows_rejected = rejected.get(outcome.sha256, 0)
+                outcome.rows_read = outcome.rows_loaded + outcome.rows_rejected
+        _record_rejects(connection, result, load_id)
         _record_in_ledger(connection, result, load_id)
         connection.execute("commit")
-    except Exception:
+    except BaseException:
         connection.execute("rollback")
         raise
     return result
 
 
+def _append_file(
+    connection: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    outcome: FileOutcome,
+    first_path_of_content: dict[str, str],
+) -> None:
+    """Append one file's rows (inside the load's transaction), or say why it is not loaded."""
+    landed = outcome.file
+    original = first_path_of_content.get(outcome.sha256) or _already_loaded_elsewhere(
+        connection, entity, outcome.sha256, landed.relative_path
+    )
+    first_path_of_content.setdefault(outcome.sha256, landed.relative_path)
+    if original:
+        outcome.status, outcome.error = "duplicate", f"same content as {original}; nothing loaded"
+        return
+    if outcome.size_bytes == 0:
+        outcome.status = "quarantined"
+        outcome.error = f"{landed.relative_path}: the file is empty; re-export it and drop it again"
+        return
+    try:
+        if landed.file_format == "csv":
+            unparseable = _append_csv(connection, entity, outcome)
+        else:
+            unparseable = _append_other(connection, entity, outcome)
+    except landing.LandingFileError as error:
+        outcome.status, outcome.error = "quarantined", str(error)
+        return
+    except (duckdb.Error, OSError, EOFError) as error:
+        raise _UnreadableFile(
+            outcome.sha256, _readable_error(landed.relative_path, error)
+        ) from error
+    if unparseable:
+        connection.executemany(
+            "insert into load_rejects values (?, ?, ?, ?)",
+            [[outcome.sha256, line, text, reason] for line, text, reason in unparseable],
+        )
+
+
+def _record_rejects(
+    connection: duckdb.DuckDBPyConnection, result: RangeLoadResult, load_id: str
+) -> None:
+    paths = [f.file.relative_path for f in result.files]
+    shas = [f.sha256 for f in result.files]
+    # Rejects of these files (and of earlier versions of them) are replaced along with their rows.
+    connection.execute(
+        """
+        delete from audit.rejected_rows
+        where file_sha256 in (select unnest(?::varchar[]))
+           or file_sha256 in (
+               select sha256 from audit.file_ledger where entity = ? and path in (select unnest(?::varchar[]))
+           )
+        """,
+        [shas, result.entity, paths],
+    )
+    path_of = {f.sha256: f.file.relative_path for f in result.files}
+    connection.execute(
+        """
+        insert into audit.rejected_rows
+        select r.file_sha256, p.path, r.line_number, r.raw_line, r.reason, ?, now()
+        from load_rejects r
+        join (select unnest(?::varchar[]) as sha, unnest(?::varchar[]) as path) p on p.sha = r.file_sha256
+        """,
+        [load_id, list(path_of), list(path_of.values())],
+    )
+
+
 def _record_in_ledger(
     connection: duckdb.DuckDBPyConnection, result: RangeLoadResult, load_id: str
 ) -> None:
-    for outcome in result.files:
-        landed = outcome.file
-        connection.execute(
-            "update audit.file_ledger set is_current = false where path = ? and sha256 <> ?",
-            [landed.relative_path, outcome.sha256],
-        )
-        connection.execute(
-            """
-            insert into audit.file_ledger values
-                (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), case when ? = 'loaded' then now() end, true)
-            on conflict (path, sha256) do update set
-                status = excluded.status, rows_read = excluded.rows_read,
-                rows_loaded = excluded.rows_loaded, rows_rejected = excluded.rows_rejected,
-                load_id = excluded.load_id, error = excluded.error,
-                loaded_at = excluded.loaded_at, is_current = true
-            """,
-            [
-                landed.relative_path,
-                outcome.sha256,
-                outcome.size_bytes,
-                result.entity,
-                landed.business_date,
-                outcome.status,
-                outcome.rows_read,
-                outcome.rows_loaded,
-                outcome.rows_rejected,
-                load_id,
-                outcome.error,
-                outcome.status,
-            ],
-        )
+    rows = [
+        [
+            f.file.relative_path,
+            f.sha256,
+            f.size_bytes,
+            result.entity,
+            f.file.business_date,
+            f.status,
+            f.rows_read,
+            f.rows_loaded,
+            f.rows_rejected,
+            load_id,
+            f.error,
+        ]
+        for f in result.files
+    ]
+    if not rows:
+        return
+    connection.execute(
+        "create or replace temp table ledger_updates (path varchar, sha256 varchar, size_bytes bigint, "
+        "entity varchar, business_date date, status varchar, rows_read bigint, rows_loaded bigint, "
+        "rows_rejected bigint, load_id varchar, error varchar)"
+    )
+    connection.executemany(
+        "insert into ledger_updates values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+    )
+    connection.execute(
+        """
+        update audit.file_ledger set is_current = false
+        from ledger_updates u
+        where file_ledger.path = u.path and file_ledger.sha256 <> u.sha256
+        """
+    )
+    connection.execute(
+        """
+        insert into audit.file_ledger
+        select path, sha256, size_bytes, entity, business_date, status, rows_read, rows_loaded,
+               rows_rejected, load_id, error, now(),
+               case when status = 'loaded' then now() end, true
+        from ledger_updates
+        on conflict (path, sha256) do update set
+            status = excluded.status, rows_read = excluded.rows_read,
+            rows_loaded = excluded.rows_loaded, rows_rejected = excluded.rows_rejected,
+            load_id = excluded.load_id, error = excluded.error,
+            loaded_at = excluded.loaded_at, is_current = true
+        """
+    )
 
 
 def _readable_error(relative_path: str, error: Exception) -> str:
-    if isinstance(error, landing.LandingFileError):
-        return str(error)
     first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return (
         f"{relative_path}: could not be read ({first_line}). Check that it is a complete, "

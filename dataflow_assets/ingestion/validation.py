@@ -1,8 +1,9 @@
 """Whether a landed row is valid, as one SQL expression per entity.
 
-Rows are staged as text, so a bad value never aborts a load: ``rejection_reason_sql`` returns
-a ``CASE`` that yields NULL for a good row and, for a bad one, a reason a person can act on.
-The rules come from the contract (types, keys) plus the business rules of each entity.
+Each ``*_reason_sql`` returns a ``CASE`` that yields NULL for a good row and, for a bad one, a
+reason a person can act on. The rules come from the contract (keys, types) plus the business
+rules of each entity. CSV types are enforced by DuckDB's reader itself (its reject tables);
+the cast rules serve formats read as text.
 """
 
 from __future__ import annotations
@@ -16,15 +17,20 @@ def _quoted(column: str) -> str:
     return f"coalesce('''' || \"{column}\" || '''', 'empty')"
 
 
-def type_rules(entity: Entity) -> list[tuple[str, str]]:
-    """(condition, reason) pairs: keys present, and every typed column parses as its type."""
-    rules = [
+def key_rules(entity: Entity) -> list[tuple[str, str]]:
+    """(condition, reason) pairs: every primary-key column present (on text or typed rows)."""
+    return [
         (
-            f"nullif(trim(\"{key}\"), '') is null",
+            f'"{key}" is null or trim(cast("{key}" as varchar)) = \'\'',
             f"'{key} is empty: every {entity.name} row needs its {key}; fill it in and re-drop the file'",
         )
         for key in entity.primary_key
     ]
+
+
+def cast_rules(entity: Entity) -> list[tuple[str, str]]:
+    """(condition, reason) pairs over text: every typed column parses as its contract type."""
+    rules = []
     for column, sql_type in entity.columns.items():
         if sql_type == "VARCHAR":
             continue
@@ -68,18 +74,18 @@ def business_rules(entity: Entity) -> list[tuple[str, str]]:
     return rules
 
 
-def rejection_reason_sql(entity: Entity) -> str:
-    """A CASE expression over a staged row: NULL when the row may be loaded, else why not."""
-    rules = type_rules(entity) + business_rules(entity)
+def _case(rules: list[tuple[str, str]]) -> str:
+    if not rules:
+        return "cast(null as varchar)"
     branches = "\n".join(f"  when {condition} then {reason}" for condition, reason in rules)
     return f"case\n{branches}\n  else null\nend"
 
 
-def duplicate_key_reason_sql(entity: Entity) -> str:
-    """Reason for rows repeating a key already seen earlier in the same load (first one wins)."""
-    keys = ", ".join(f'"{k}"' for k in entity.primary_key)
-    return (
-        f"case when row_number() over (partition by {keys} order by _file_order, _line_number) > 1 "
-        f"then '{' + '.join(entity.primary_key)} ' || concat_ws('/', {keys}) || "
-        f"' appears more than once in this load; the first occurrence was kept' end"
-    )
+def type_reason_sql(entity: Entity) -> str:
+    """Over a row read as text: NULL when every value parses as its contract type, else why not."""
+    return _case(key_rules(entity) + cast_rules(entity))
+
+
+def business_reason_sql(entity: Entity) -> str:
+    """Over a typed row: NULL when it keeps every business rule, else the first it breaks."""
+    return _case(key_rules(entity) + business_rules(entity))
