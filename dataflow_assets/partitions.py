@@ -8,7 +8,10 @@ from dagster import DailyPartitionsDefinition, TimeWindow
 
 from dataflow_assets import settings
 
-daily_partitions = DailyPartitionsDefinition(start_date=settings.partitions_start().isoformat())
+# end_offset=1: today's partition exists, so a daily export may land (and load) the same day.
+daily_partitions = DailyPartitionsDefinition(
+    start_date=settings.partitions_start().isoformat(), end_offset=1
+)
 
 
 def business_days(window: TimeWindow) -> tuple[dt.date, dt.date]:

@@ -6,6 +6,9 @@ query (shared/PLATFORM.md); their columns change only with that document.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import astuple, dataclass
+
 import duckdb
 
 from dataflow_assets.contract import LINEAGE_COLUMNS, Entity
@@ -58,3 +61,57 @@ def raw_table_ddl(entity: Entity, lineage: dict[str, str]) -> str:
 def ensure_raw_event_table(connection: duckdb.DuckDBPyConnection, entity: Entity) -> None:
     connection.execute("create schema if not exists raw")
     connection.execute(raw_table_ddl(entity, LINEAGE_COLUMNS))
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One landed file's outcome in one load."""
+
+    path: str
+    sha256: str
+    size_bytes: int
+    entity: str
+    business_date: dt.date | None
+    status: str  # loaded | quarantined | duplicate
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    error: str | None = None
+
+
+def record_in_ledger(
+    connection: duckdb.DuckDBPyConnection, entries: list[LedgerEntry], load_id: str
+) -> None:
+    """Upsert the entries; an earlier content of the same path stays, marked not current."""
+    if not entries:
+        return
+    connection.execute(
+        "create or replace temp table ledger_updates (path varchar, sha256 varchar, "
+        "size_bytes bigint, entity varchar, business_date date, status varchar, rows_read bigint, "
+        "rows_loaded bigint, rows_rejected bigint, error varchar)"
+    )
+    connection.executemany(
+        "insert into ledger_updates values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [list(astuple(entry)) for entry in entries],
+    )
+    connection.execute(
+        """
+        update audit.file_ledger set is_current = false
+        from ledger_updates u
+        where file_ledger.path = u.path and file_ledger.sha256 <> u.sha256
+        """
+    )
+    connection.execute(
+        """
+        insert into audit.file_ledger
+        select path, sha256, size_bytes, entity, business_date, status, rows_read, rows_loaded,
+               rows_rejected, ?, error, now(), case when status = 'loaded' then now() end, true
+        from ledger_updates
+        on conflict (path, sha256) do update set
+            status = excluded.status, rows_read = excluded.rows_read,
+            rows_loaded = excluded.rows_loaded, rows_rejected = excluded.rows_rejected,
+            load_id = excluded.load_id, error = excluded.error,
+            loaded_at = excluded.loaded_at, is_current = true
+        """,
+        [load_id],
+    )

@@ -19,7 +19,12 @@ import duckdb
 
 from dataflow_assets.contract import Entity
 from dataflow_assets.ingestion import landing
-from dataflow_assets.ingestion.audit import ensure_audit_tables, ensure_raw_event_table
+from dataflow_assets.ingestion.audit import (
+    LedgerEntry,
+    ensure_audit_tables,
+    ensure_raw_event_table,
+    record_in_ledger,
+)
 from dataflow_assets.ingestion.validation import business_reason_sql, type_reason_sql
 
 _CSV_OPTIONS = (
@@ -445,52 +450,24 @@ def _record_rejects(
 def _record_in_ledger(
     connection: duckdb.DuckDBPyConnection, result: RangeLoadResult, load_id: str
 ) -> None:
-    rows = [
+    record_in_ledger(
+        connection,
         [
-            f.file.relative_path,
-            f.sha256,
-            f.size_bytes,
-            result.entity,
-            f.file.business_date,
-            f.status,
-            f.rows_read,
-            f.rows_loaded,
-            f.rows_rejected,
-            load_id,
-            f.error,
-        ]
-        for f in result.files
-    ]
-    if not rows:
-        return
-    connection.execute(
-        "create or replace temp table ledger_updates (path varchar, sha256 varchar, size_bytes bigint, "
-        "entity varchar, business_date date, status varchar, rows_read bigint, rows_loaded bigint, "
-        "rows_rejected bigint, load_id varchar, error varchar)"
-    )
-    connection.executemany(
-        "insert into ledger_updates values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
-    )
-    connection.execute(
-        """
-        update audit.file_ledger set is_current = false
-        from ledger_updates u
-        where file_ledger.path = u.path and file_ledger.sha256 <> u.sha256
-        """
-    )
-    connection.execute(
-        """
-        insert into audit.file_ledger
-        select path, sha256, size_bytes, entity, business_date, status, rows_read, rows_loaded,
-               rows_rejected, load_id, error, now(),
-               case when status = 'loaded' then now() end, true
-        from ledger_updates
-        on conflict (path, sha256) do update set
-            status = excluded.status, rows_read = excluded.rows_read,
-            rows_loaded = excluded.rows_loaded, rows_rejected = excluded.rows_rejected,
-            load_id = excluded.load_id, error = excluded.error,
-            loaded_at = excluded.loaded_at, is_current = true
-        """
+            LedgerEntry(
+                path=f.file.relative_path,
+                sha256=f.sha256,
+                size_bytes=f.size_bytes,
+                entity=result.entity,
+                business_date=f.file.business_date,
+                status=f.status,
+                rows_read=f.rows_read,
+                rows_loaded=f.rows_loaded,
+                rows_rejected=f.rows_rejected,
+                error=f.error,
+            )
+            for f in result.files
+        ],
+        load_id,
     )
 
 

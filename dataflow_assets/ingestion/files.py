@@ -1,5 +1,7 @@
 """Landing-zone assets: daily files of orders, items and tweets into ``raw.*``, one partition a day."""
 
+import datetime as dt
+
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
@@ -9,7 +11,10 @@ from dagster import (
     asset,
 )
 
-from dataflow_assets.contract import ITEMS, ORDERS, TWEETS, Entity
+from dataflow_assets import settings
+from dataflow_assets.contract import ITEMS, LANDING_ENTITIES, ORDERS, TWEETS, Entity
+from dataflow_assets.ingestion import landing
+from dataflow_assets.ingestion.audit import LedgerEntry, ensure_audit_tables, record_in_ledger
 from dataflow_assets.ingestion.file_loader import RangeLoadResult, load_landing_range
 from dataflow_assets.partitions import business_days, daily_partitions
 from dataflow_assets.resources import DUCKDB_POOL, LandingZone, Warehouse
@@ -58,8 +63,57 @@ def landing_asset(entity: Entity) -> AssetsDefinition:
     return _landing_asset
 
 
+@asset(
+    key=["audit", "unplaceable_files"],
+    description=(
+        "Landed files that belong to no partition (no or impossible date in the name, unknown "
+        "type or folder, a path leaving the zone), recorded in audit.file_ledger as quarantined "
+        "with the reason. The landing-zone sensor requests it when such files appear."
+    ),
+    pool=DUCKDB_POOL,
+    group_name="raw",
+    kinds={"duckdb"},
+)
+def unplaceable_files(
+    context: AssetExecutionContext, warehouse: Warehouse, landing_zone: LandingZone
+) -> MaterializeResult:
+    root = landing_zone.path
+    entities = tuple(e.name for e in LANDING_ENTITIES)
+    last = dt.date.today()
+    entries = []
+    for seen in landing.observe(root):
+        placed = landing.partition_of(
+            root, seen.relative_path, entities, settings.partitions_start(), last
+        )
+        if isinstance(placed, str):
+            folder = seen.relative_path.split("/")[0] if "/" in seen.relative_path else "(root)"
+            entries.append(
+                LedgerEntry(
+                    path=seen.relative_path,
+                    sha256=landing.content_id(root, seen.relative_path),
+                    size_bytes=seen.size,
+                    entity=folder,
+                    business_date=None,
+                    status="quarantined",
+                    error=placed,
+                )
+            )
+            context.log.warning(f"quarantined: {placed}")
+    with warehouse.connect() as connection:
+        ensure_audit_tables(connection)
+        connection.execute("begin transaction")
+        record_in_ledger(connection, entries, load_id=context.run_id)
+        connection.execute("commit")
+    return MaterializeResult(
+        metadata={
+            "files_quarantined": len(entries),
+            "reasons": MetadataValue.md("\n".join(f"- {e.error}" for e in entries) or "none"),
+        }
+    )
+
+
 raw_orders = landing_asset(ORDERS)
 raw_items = landing_asset(ITEMS)
 raw_tweets = landing_asset(TWEETS)
 
-landing_assets = [raw_orders, raw_items, raw_tweets]
+landing_assets = [raw_orders, raw_items, raw_tweets, unplaceable_files]

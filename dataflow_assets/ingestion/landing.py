@@ -111,5 +111,64 @@ def sha256_of(path: Path, chunk_bytes: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def content_id(landing_root: Path, relative_path: str) -> str:
+    """The content hash of a landed file; a path leaving the zone is identified, never read."""
+    path = landing_root / relative_path
+    if not path.resolve().is_relative_to(landing_root.resolve()):
+        return "outside:" + hashlib.sha256(str(path.resolve()).encode()).hexdigest()
+    return sha256_of(path)
+
+
 def days_in_range(start: dt.date, end: dt.date) -> list[dt.date]:
     return [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One file as the folder shows it this tick."""
+
+    relative_path: str
+    size: int
+    mtime_ns: int
+
+
+def observe(landing_root: Path) -> list[Observation]:
+    """Every finished-looking file under the landing zone (one level of entity folders)."""
+    if not landing_root.is_dir():
+        return []
+    found = []
+    for path in sorted(landing_root.rglob("*")):
+        if path.is_dir() or is_in_progress(path.name):
+            continue
+        stat = path.lstat()
+        found.append(
+            Observation(path.relative_to(landing_root).as_posix(), stat.st_size, stat.st_mtime_ns)
+        )
+    return found
+
+
+def partition_of(
+    landing_root: Path,
+    relative_path: str,
+    entities: tuple[str, ...],
+    first: dt.date,
+    last: dt.date,
+) -> tuple[str, dt.date] | str:
+    """(entity, business date) of a file, or the reason it belongs to no partition."""
+    parts = relative_path.split("/")
+    if len(parts) != 2 or parts[0] not in entities:
+        return (
+            f"{relative_path}: not in an entity folder; daily files go in "
+            f"{', '.join(f'{e}/' for e in entities)} of the landing zone"
+        )
+    try:
+        landed = describe_landed_file(landing_root, parts[0], landing_root / relative_path)
+    except LandingFileError as error:
+        return str(error)
+    if not first <= landed.business_date <= last:
+        return (
+            f"{relative_path}: business date {landed.business_date} is outside the partitions "
+            f"({first} to {last}); fix the date in its name, or set "
+            "DATAFLOW_PARTITIONS_START if history really starts earlier"
+        )
+    return parts[0], landed.business_date

@@ -1,0 +1,194 @@
+"""The landing-zone sensor: new or changed files start runs for their business days.
+
+The decisions are pure functions over what the folder holds and what the cursor remembers, so
+they are tested without a Dagster instance:
+
+- a file is taken once it is finished: not a ``*.tmp``/hidden name, and either unchanged in
+  size and modification time since the previous tick or untouched for ``SETTLE_SECONDS``;
+- its content hash decides: the same path with the same hash never starts another run (an
+  identical re-drop launches nothing), a new hash does (a changed file is reloaded);
+- there is no "newer than the last tick" filter, so a file copied in with an old mtime is
+  still seen;
+- files that belong to no partition (no date in the name, an impossible date, an unknown
+  type or folder, a path leaving the zone) start a run of ``audit/unplaceable_files``, which
+  quarantines them in the ledger with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from dagster import (
+    AssetKey,
+    DefaultSensorStatus,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
+
+from dataflow_assets import settings
+from dataflow_assets.contract import LANDING_ENTITIES
+from dataflow_assets.ingestion import landing
+
+SETTLE_SECONDS = 10
+SENSOR_INTERVAL_SECONDS = 15
+UNPLACEABLE_FILES_KEY = AssetKey(["audit", "unplaceable_files"])
+LANDING_ENTITY_NAMES = tuple(e.name for e in LANDING_ENTITIES)
+
+
+@dataclass
+class Remembered:
+    """What the cursor keeps per path between ticks."""
+
+    size: int
+    mtime_ns: int
+    sha256: str | None = None
+    requested_sha256: str | None = None
+
+
+@dataclass
+class Cursor:
+    files: dict[str, Remembered] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps({path: asdict(state) for path, state in sorted(self.files.items())})
+
+    @classmethod
+    def from_json(cls, text: str | None) -> Cursor:
+        if not text:
+            return cls()
+        return cls({path: Remembered(**state) for path, state in json.loads(text).items()})
+
+
+@dataclass(frozen=True)
+class PlannedRequest:
+    """A run to request: a business day of some entities, or the unplaceable-files audit."""
+
+    run_key: str
+    partition_key: str | None
+    asset_keys: tuple[AssetKey, ...]
+    files: tuple[str, ...]
+
+
+def plan_tick(
+    landing_root: Path,
+    observations: Iterable[landing.Observation],
+    cursor: Cursor,
+    now_ns: int,
+    last_partition: dt.date,
+    content_id: Callable[[Path, str], str] = landing.content_id,
+) -> tuple[list[PlannedRequest], Cursor]:
+    """Which runs this tick requests, and the cursor to remember for the next tick."""
+    remembered: dict[str, Remembered] = {}
+    ready: dict[str, tuple[str, dt.date] | str] = {}
+    for seen in observations:
+        before = cursor.files.get(seen.relative_path)
+        unchanged = before is not None and (before.size, before.mtime_ns) == (
+            seen.size,
+            seen.mtime_ns,
+        )
+        settled = now_ns - seen.mtime_ns >= SETTLE_SECONDS * 1_000_000_000
+        state = Remembered(
+            seen.size,
+            seen.mtime_ns,
+            sha256=before.sha256 if unchanged and before else None,
+            requested_sha256=before.requested_sha256 if before else None,
+        )
+        remembered[seen.relative_path] = state
+        if not (unchanged or settled):
+            continue  # still being written, perhaps: look again next tick
+        if state.sha256 is None:
+            state.sha256 = content_id(landing_root, seen.relative_path)
+        if state.sha256 != state.requested_sha256:
+            ready[seen.relative_path] = landing.partition_of(
+                landing_root,
+                seen.relative_path,
+                LANDING_ENTITY_NAMES,
+                settings.partitions_start(),
+                last_partition,
+            )
+
+    by_day: dict[dt.date, dict[str, list[str]]] = {}
+    unplaceable: list[str] = []
+    for path, placed in sorted(ready.items()):
+        if isinstance(placed, str):
+            unplaceable.append(path)
+        else:
+            entity, day = placed
+            by_day.setdefault(day, {}).setdefault(entity, []).append(path)
+
+    requests = []
+    for day, entities in sorted(by_day.items()):
+        paths = tuple(p for e in sorted(entities) for p in entities[e])
+        requests.append(
+            PlannedRequest(
+                run_key=_run_key(f"landing:{day}", paths, remembered),
+                partition_key=day.isoformat(),
+                asset_keys=tuple(AssetKey(["raw", e]) for e in sorted(entities)),
+                files=paths,
+            )
+        )
+    if unplaceable:
+        requests.append(
+            PlannedRequest(
+                run_key=_run_key("unplaceable", tuple(unplaceable), remembered),
+                partition_key=None,
+                asset_keys=(UNPLACEABLE_FILES_KEY,),
+                files=tuple(unplaceable),
+            )
+        )
+    for request in requests:
+        for path in request.files:
+            remembered[path].requested_sha256 = remembered[path].sha256
+    return requests, Cursor(remembered)
+
+
+def _run_key(prefix: str, paths: tuple[str, ...], remembered: dict[str, Remembered]) -> str:
+    # The content hashes are in the key: the same bytes never launch twice, new bytes always do.
+    digest = hashlib.sha256("\n".join(f"{p}:{remembered[p].sha256}" for p in paths).encode())
+    return f"{prefix}:{digest.hexdigest()[:20]}"
+
+
+def last_partition_day(today: dt.date) -> dt.date:
+    """The newest business day with a partition (today's, which daily exports may already fill)."""
+    return today
+
+
+@sensor(
+    name="landing_zone_sensor",
+    minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Starts a run for every business day whose landing files are new or changed.",
+    asset_selection=[*(AssetKey(["raw", e]) for e in LANDING_ENTITY_NAMES), UNPLACEABLE_FILES_KEY],
+)
+def landing_zone_sensor(context: SensorEvaluationContext) -> SensorResult | SkipReason:
+    landing_root = settings.landing_dir()
+    requests, cursor = plan_tick(
+        landing_root,
+        landing.observe(landing_root),
+        Cursor.from_json(context.cursor),
+        now_ns=time.time_ns(),
+        last_partition=last_partition_day(dt.date.today()),
+    )
+    run_requests = [
+        RunRequest(
+            run_key=r.run_key,
+            partition_key=r.partition_key,
+            asset_selection=list(r.asset_keys),
+            tags={"dataflow/trigger": "landing_zone_sensor", "dataflow/files": str(len(r.files))},
+        )
+        for r in requests
+    ]
+    if not run_requests:
+        return SensorResult(
+            skip_reason=SkipReason("no new or changed landing files"), cursor=cursor.to_json()
+        )
+    return SensorResult(run_requests=run_requests, cursor=cursor.to_json())
