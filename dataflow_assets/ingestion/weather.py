@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 from dagster import (
     AssetExecutionContext,
+    BackfillPolicy,
     Backoff,
     Failure,
     MaterializeResult,
@@ -17,8 +18,9 @@ from dagster import (
     asset,
 )
 
-from dataflow_assets.contract import CITIES_BY_NAME, WEATHER_DAILY_VARIABLES
-from dataflow_assets.resources import DUCKDB_POOL, Warehouse, WeatherApi
+from dataflow_assets.contract import CITIES_BY_NAME, WEATHER_DAILY_VARIABLES, City
+from dataflow_assets.partitions import business_days, daily_partitions
+from dataflow_assets.resources import DUCKDB_POOL, Warehouse, WeatherApi, WeatherApiError
 
 WEATHER_COLUMNS: dict[str, str] = {
     "store_city": "VARCHAR",
@@ -52,50 +54,82 @@ def parse_daily_weather(response: dict[str, Any], city_name: str) -> pd.DataFram
     return frame
 
 
+def weather_requests(
+    stores: list[tuple[str, dt.date]], start: dt.date, end: dt.date
+) -> tuple[list[tuple[City, dt.date, dt.date]], list[str]]:
+    """One API call per store city for the days of [start, end] it was open; unknown cities apart."""
+    calls, unknown = [], []
+    for name, opened_on in sorted(stores):
+        city = CITIES_BY_NAME.get(name)
+        if city is None:
+            unknown.append(name)
+        elif opened_on <= end:
+            calls.append((city, max(start, opened_on), end))
+    return calls, unknown
+
+
 @asset(
     key=["raw", "weather"],
-    description="Daily weather (Open-Meteo archive) for the city of every store, from its opening.",
+    description=(
+        "Daily weather (Open-Meteo archive) for the city of every open store, one partition a "
+        "day; a partition is written only once every city's response for it has parsed."
+    ),
     deps=[["raw", "stores"]],
+    partitions_def=daily_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
     pool=DUCKDB_POOL,
     group_name="raw",
     kinds={"duckdb", "api"},
-    retry_policy=RetryPolicy(max_retries=3, delay=10, backoff=Backoff.EXPONENTIAL),
+    retry_policy=RetryPolicy(max_retries=2, delay=30, backoff=Backoff.EXPONENTIAL),
 )
 def raw_weather(
     context: AssetExecutionContext, warehouse: Warehouse, weather_api: WeatherApi
 ) -> MaterializeResult:
+    start, end = business_days(context.partition_time_window)
     with warehouse.connect() as connection:
         stores = connection.execute(
-            "select name, cast(min(opened_at) as date) from raw.stores group by name order by name"
+            "select name, cast(min(opened_at) as date) from raw.stores group by name"
         ).fetchall()
-    yesterday = dt.date.today() - dt.timedelta(days=1)
-    frames, unknown = [], []
-    for name, opened_on in stores:
-        city = CITIES_BY_NAME.get(name)
-        if city is None:
-            unknown.append(name)
-            continue
-        frames.append(
-            parse_daily_weather(weather_api.fetch_daily(city, opened_on, yesterday), name)
-        )
+    calls, unknown = weather_requests(stores, start, end)
     if unknown:
         context.log.warning(
             f"No coordinates for store cities {unknown}; add them to contract.STORE_CITIES."
         )
-    if not frames:
-        raise Failure(
-            "No weather fetched: raw.stores has no store in a city with known coordinates."
-        )
-    weather = pd.concat(frames, ignore_index=True)
+    # Fetch and parse everything before touching the table: all of the window or none of it.
+    try:
+        frames = [
+            parse_daily_weather(weather_api.fetch_daily(city, first, last), city.name)
+            for city, first, last in calls
+        ]
+    except (WeatherApiError, ValueError) as error:
+        # Throttling and outages are worth the retry policy; a malformed answer is not.
+        transient = isinstance(error, WeatherApiError) and error.transient
+        raise Failure(str(error), allow_retries=transient) from error
+    weather = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame({c: [] for c in WEATHER_COLUMNS})
+    )
     typed = ", ".join(f'"{c}" {t}' for c, t in WEATHER_COLUMNS.items())
     casts = ", ".join(f'cast("{c}" as {t})' for c, t in WEATHER_COLUMNS.items())
     with warehouse.connect() as connection:
         connection.execute("create schema if not exists raw")
-        connection.execute("begin transaction")
-        connection.execute(f"create or replace table raw.weather ({typed}, _loaded_at TIMESTAMPTZ)")
+        connection.execute(
+            f"create table if not exists raw.weather ({typed}, _loaded_at TIMESTAMPTZ)"
+        )
         connection.register("fetched_weather", weather)
-        connection.execute(f"insert into raw.weather select {casts}, now() from fetched_weather")
+        connection.execute("begin transaction")
+        connection.execute("delete from raw.weather where date between ? and ?", [start, end])
+        connection.execute(
+            "insert into raw.weather select "
+            f"{casts}, now() from fetched_weather where cast(date as date) between ? and ?",
+            [start, end],
+        )
         connection.execute("commit")
     return MaterializeResult(
-        metadata={"rows": len(weather), "cities": len(frames), "unknown_cities": ", ".join(unknown)}
+        metadata={
+            "rows": len(weather),
+            "api_calls": len(calls),
+            "unknown_cities": ", ".join(unknown) or "none",
+        }
     )
