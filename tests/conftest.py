@@ -49,3 +49,13 @@ def jafgen_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [*_jafgen_command(), "1"], cwd=workdir, check=True, capture_output=True, timeout=600
     )
     return workdir / "jaffle-data"
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """Base URL of a PostgreSQL server started for this test session."""
+    from tests.postgres_server import postgres_server
+
+    # Not under pytest's tmp dir: that is private to root, and the server runs as "postgres".
+    with postgres_server(Path(tempfile.mkdtemp(prefix="dataflow-postgres-"))) as url:
+        yield url

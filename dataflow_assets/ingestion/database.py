@@ -37,7 +37,8 @@ def read_source_batches(
             raise Failure(
                 f"Table '{entity.name}' does not exist in the operational database {where}. "
                 "Check DATAFLOW_OPERATIONAL_DB_URL points at the shop database (make run "
-                "generates the local one); the previous snapshot was kept."
+                "generates the local one); the previous snapshot was kept.",
+                allow_retries=False,
             )
         present = {column["name"] for column in inspector.get_columns(entity.name)}
     except sqlalchemy.exc.OperationalError as error:
@@ -49,7 +50,8 @@ def read_source_batches(
     if missing:
         raise Failure(
             f"Table '{entity.name}' in {where} lacks columns {', '.join(missing)} that the contract "
-            f"requires ({', '.join(entity.column_names)}); the previous snapshot was kept."
+            f"requires ({', '.join(entity.column_names)}); the previous snapshot was kept.",
+            allow_retries=False,
         )
     columns = ", ".join(f'"{c}"' for c in entity.column_names)
     query = sqlalchemy.text(f'select {columns} from "{entity.name}"')

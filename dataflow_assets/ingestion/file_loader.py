@@ -230,66 +230,89 @@ def _reject_rule_breakers(
     end: dt.date,
     order: list[str],
 ) -> None:
-    """Move this load's rows that break a rule from raw to ``rule_rejects``."""
+    """Move this load's rows that break a rule from raw to ``load_rejects``.
+
+    Separate streaming statements rather than one query: repeated keys are first found by
+    their 64-bit hash (a small hash table even for tens of millions of rows), and only rows
+    whose hash repeats are compared and ranked.
+    """
     table = f"raw.{entity.name}"
     keys = ", ".join(f'"{k}"' for k in entity.primary_key)
-    key_text = " || '/' || ".join(
-        f"coalesce(cast(\"{k}\" as varchar), '')" for k in entity.primary_key
-    )
+    key_text = _key_text(entity, "")
     key_label = "/".join(entity.primary_key)
     in_load = f"_business_date between '{start}' and '{end}'"
-    file_rank = "array_position(?::varchar[], _file_sha256)"
+    connection.execute(
+        "create or replace temp table rule_rejects "
+        "(_file_sha256 varchar, _line_number bigint, reason varchar)"
+    )
     connection.execute(
         f"""
-        create or replace temp table rule_rejects as
-        with loaded as (select * from {table} where {in_load}),
-        by_rule as (
-            select _file_sha256, _line_number, {business_reason_sql(entity)} as reason from loaded
-        ),
-        repeated_keys as (
-            select {keys} from loaded group by all having count(*) > 1
-        ),
-        repeats as (
-            select _file_sha256, _line_number,
-                '{key_label} ' || {key_text} ||
-                ' appears more than once in this load; the first occurrence was kept' as reason
-            from (
-                select *, row_number() over (
-                    partition by {keys} order by {file_rank}, _line_number
-                ) as occurrence
-                from loaded semi join repeated_keys using ({keys})
-            ) where occurrence > 1
-        ),
-        earlier_days as (
-            select {keys}, min(_business_date) as loaded_for
-            from {table} semi join loaded using ({keys})
-            where not ({in_load}) group by all
-        ),
-        cross_day as (
-            select _file_sha256, _line_number,
-                '{key_label} ' || {key_text} || ' was already loaded for business date ' ||
-                loaded_for || '; a key belongs to one day, remove the repeat from this file' as reason
-            from loaded join earlier_days using ({keys})
-        )
-        select _file_sha256, _line_number, min(reason) as reason from (
-            select * from by_rule where reason is not null
-            union all select * from repeats
-            union all select * from cross_day
-        ) group by all
+        insert into rule_rejects
+        select * from (
+            select _file_sha256, _line_number, {business_reason_sql(entity)} as reason
+            from {table} where {in_load}
+        ) where reason is not null
+        """
+    )
+    connection.execute(
+        f"create or replace temp table repeated_hashes as "
+        f"select hash({keys}) as key_hash from {table} where {in_load} group by 1 having count(*) > 1"
+    )
+    connection.execute(
+        f"""
+        insert into rule_rejects
+        select _file_sha256, _line_number,
+            '{key_label} ' || {key_text} ||
+            ' appears more than once in this load; the first occurrence was kept'
+        from (
+            select *, row_number() over (
+                partition by {keys}
+                order by array_position(?::varchar[], _file_sha256), _line_number
+            ) as occurrence
+            from {table}
+            where {in_load} and hash({keys}) in (select key_hash from repeated_hashes)
+        ) where occurrence > 1
         """,
         [order],
+    )
+    connection.execute(
+        f"""
+        insert into rule_rejects
+        select loaded._file_sha256, loaded._line_number,
+            '{key_label} ' || {_key_text(entity, "loaded.")} ||
+            ' was already loaded for business date ' || earlier.loaded_for ||
+            '; a key belongs to one day, remove the repeat from this file'
+        from {table} as loaded
+        join (
+            select {keys}, min(_business_date) as loaded_for from {table}
+            where not ({in_load})
+              and hash({keys}) in (select hash({keys}) from {table} where {in_load})
+            group by all
+        ) as earlier using ({keys})
+        where loaded.{in_load}
+        """
     )
     connection.execute(
         f"""
         insert into load_rejects
         select t._file_sha256, t._line_number,
                concat_ws(',', {", ".join(f't."{c}"' for c in entity.column_names)}), r.reason
-        from {table} t join rule_rejects r using (_file_sha256, _line_number)
+        from {table} t
+        join (
+            select _file_sha256, _line_number, min(reason) as reason from rule_rejects group by all
+        ) r using (_file_sha256, _line_number)
         """
     )
     connection.execute(
         f"delete from {table} where {in_load} and (_file_sha256, _line_number) in "
         "(select (_file_sha256, _line_number) from rule_rejects)"
+    )
+
+
+def _key_text(entity: Entity, qualifier: str) -> str:
+    """SQL rendering a row's primary key as text, for reasons a person reads."""
+    return " || '/' || ".join(
+        f"coalesce(cast({qualifier}\"{k}\" as varchar), '')" for k in entity.primary_key
     )
 
 
