@@ -142,7 +142,8 @@ def with_row_counts(
         event
         for event in events
         if isinstance(event, Output)
-        and manifest["nodes"].get(event.metadata["unique_id"].value, {})
+        and manifest["nodes"]
+        .get(event.metadata["unique_id"].value, {})
         .get("config", {})
         .get("materialized")
         in COUNTED_MATERIALIZATIONS

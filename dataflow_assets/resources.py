@@ -37,11 +37,15 @@ class Warehouse(ConfigurableResource):
     """The DuckDB warehouse file; connections open late and close early (one writer at a time)."""
 
     path: str = Field(description="Path of the DuckDB database file.")
+    # Large loads spill to disk beyond this instead of growing with the file.
+    memory_limit: str = Field(default="4GB", description="DuckDB memory_limit per connection.")
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        connection = duckdb.connect(self.path, read_only=read_only)
+        connection = duckdb.connect(
+            self.path, read_only=read_only, config={"memory_limit": self.memory_limit}
+        )
         try:
             yield connection
         finally:
@@ -201,7 +205,9 @@ def _dbt_cli() -> DbtCliResource:
 def local_resources() -> dict[str, Any]:
     """Everything under DATAFLOW_HOME: DuckDB file, SQLite shop database, recorded weather."""
     return {
-        "warehouse": Warehouse(path=str(settings.warehouse_path())),
+        "warehouse": Warehouse(
+            path=str(settings.warehouse_path()), memory_limit=settings.duckdb_memory_limit()
+        ),
         "landing_zone": LandingZone(root=str(settings.landing_dir())),
         "operational_db": OperationalDatabase(url=settings.operational_db_url()),
         "weather_api": WeatherApi(
@@ -215,7 +221,9 @@ def local_resources() -> dict[str, Any]:
 def production_resources() -> dict[str, Any]:
     """Locations and credentials from the deployment's environment, never from code."""
     return {
-        "warehouse": Warehouse(path=EnvVar("DATAFLOW_WAREHOUSE")),
+        "warehouse": Warehouse(
+            path=EnvVar("DATAFLOW_WAREHOUSE"), memory_limit=settings.duckdb_memory_limit()
+        ),
         "landing_zone": LandingZone(root=EnvVar("DATAFLOW_LANDING_DIR")),
         "operational_db": OperationalDatabase(url=EnvVar("DATAFLOW_OPERATIONAL_DB_URL")),
         "weather_api": WeatherApi(base_url=EnvVar("DATAFLOW_WEATHER_API_URL")),

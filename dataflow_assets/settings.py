@@ -50,6 +50,11 @@ def weather_snapshot_dir() -> Path:
     return Path(os.environ.get("DATAFLOW_WEATHER_SNAPSHOT_DIR", dataflow_home() / "weather"))
 
 
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory limit per connection; bigger loads spill to disk instead."""
+    return os.environ.get("DATAFLOW_DUCKDB_MEMORY_LIMIT", "4GB")
+
+
 def artifacts_dir() -> Path:
     """Fitted ML pipelines and other versioned artifacts."""
     return dataflow_home() / "artifacts"

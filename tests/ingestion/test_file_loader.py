@@ -264,3 +264,14 @@ def test_reconciliation_check_catches_rows_the_ledger_does_not_account_for(wareh
     warehouse.execute("update audit.file_ledger set status = 'quarantined'")
     (problem,) = warehouse.execute(reconciliation_problems_sql(ORDERS)).fetchall()
     assert "not loaded per the ledger" in problem[0]
+
+
+def test_truncated_last_line_is_rejected_and_the_rest_loads(warehouse, zone):
+    path = zone / "orders" / "2024-03-05.csv"
+    path.write_text(HEADER + "\n" + order_line("o1") + "\n" + "o2,cust-1,2024-03-05T09:")
+    (outcome,) = load(warehouse, zone).files
+    assert (outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected) == (2, 1, 1)
+    (line, raw_line) = warehouse.execute(
+        "select line_number, raw_line from audit.rejected_rows"
+    ).fetchone()
+    assert line == 3 and raw_line.startswith("o2,cust-1")
