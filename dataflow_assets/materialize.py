@@ -18,7 +18,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dagster import AssetKey, AssetSelection, DagsterInstance, ExecuteInProcessResult, materialize
+from dagster import (
+    AssetCheckSeverity,
+    AssetKey,
+    AssetSelection,
+    DagsterInstance,
+    ExecuteInProcessResult,
+    materialize,
+)
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -64,11 +71,26 @@ class RunReport:
         self.runs.append((name, result, seconds))
 
     @property
-    def check_results(self) -> list[tuple[str, bool]]:
+    def check_results(self) -> list[tuple[str, bool, bool]]:
+        """(check, passed, blocking-severity) for every check evaluated in the runs."""
         return [
-            (f"{e.asset_key.to_user_string()}:{e.check_name}", e.passed)
+            (
+                f"{e.asset_key.to_user_string()}:{e.check_name}",
+                e.passed,
+                e.severity == AssetCheckSeverity.ERROR,
+            )
             for _, result, _ in self.runs
             for e in result.get_asset_check_evaluations()
+        ]
+
+    @property
+    def errors(self) -> list[str]:
+        return [name for name, passed, is_error in self.check_results if not passed and is_error]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [
+            name for name, passed, is_error in self.check_results if not passed and not is_error
         ]
 
 
@@ -219,10 +241,13 @@ def print_summary(report: RunReport) -> None:
     for schema, table, rows in table_row_counts(settings.warehouse_path()):
         print(f"  {schema + '.' + table:<36} {rows:>12,} rows")
     checks = report.check_results
-    failed = [name for name, passed in checks if not passed]
-    print(f"\nAsset checks: {len(checks) - len(failed)} passed, {len(failed)} failed")
-    for name in failed:
+    errors, warnings = report.errors, report.warnings
+    passed = len(checks) - len(errors) - len(warnings)
+    print(f"\nAsset checks: {passed} passed, {len(errors)} failed, {len(warnings)} warnings")
+    for name in errors:
         print(f"  FAILED {name}")
+    for name in warnings:
+        print(f"  WARNING {name}")
     for name, _, seconds in report.runs:
         print(f"Run {seconds:6.1f} s  {name[:90]}")
     print(
@@ -238,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     report = materialize_everything(args.start, args.end)
     print_summary(report)
-    return 0 if all(passed for _, passed in report.check_results) else 1
+    return 1 if report.errors else 0
 
 
 if __name__ == "__main__":

@@ -55,6 +55,16 @@ def duckdb_memory_limit() -> str:
     return os.environ.get("DATAFLOW_DUCKDB_MEMORY_LIMIT", "4GB")
 
 
+def run_failures_path() -> Path:
+    """SQLite file where the run-failure sensor records failed runs for operators."""
+    return dataflow_home() / "audit" / "run_failures.sqlite"
+
+
+def alert_webhook_url() -> str:
+    """Optional URL that receives a JSON POST for every failed run (e.g. a Slack webhook)."""
+    return os.environ.get("DATAFLOW_ALERT_WEBHOOK_URL", "")
+
+
 def artifacts_dir() -> Path:
     """Fitted ML pipelines and other versioned artifacts."""
     return dataflow_home() / "artifacts"
