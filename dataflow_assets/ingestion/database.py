@@ -6,9 +6,9 @@ one and swapped in one transaction, so a failed read leaves the previous snapsho
 """
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 import sqlalchemy
 from dagster import (
     AssetExecutionContext,
@@ -23,12 +23,15 @@ from dagster import (
 from dataflow_assets.contract import CUSTOMERS, PRODUCTS, STORES, SUPPLIES, Entity
 from dataflow_assets.resources import DUCKDB_POOL, OperationalDatabase, Warehouse
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 BATCH_ROWS = 50_000
 
 
 def read_source_batches(
     engine: sqlalchemy.Engine, entity: Entity, batch_rows: int = BATCH_ROWS
-) -> Iterator[pd.DataFrame]:
+) -> Iterator["pd.DataFrame"]:
     """The contract's columns of one source table, batch by batch; clear errors when absent."""
     where = engine.url.render_as_string(hide_password=True)
     try:
@@ -55,12 +58,14 @@ def read_source_batches(
         )
     columns = ", ".join(f'"{c}"' for c in entity.column_names)
     query = sqlalchemy.text(f'select {columns} from "{entity.name}"')
+    import pandas as pd  # here, not at import: definitions load in every run's process
+
     with engine.connect() as connection:
         yield from pd.read_sql_query(query, connection, chunksize=batch_rows)
 
 
 def replace_snapshot(
-    connection: duckdb.DuckDBPyConnection, entity: Entity, batches: Iterator[pd.DataFrame]
+    connection: duckdb.DuckDBPyConnection, entity: Entity, batches: Iterator["pd.DataFrame"]
 ) -> int:
     """Swap ``raw.<entity>`` for the rows in ``batches``; returns the new row count."""
     table, building = f"raw.{entity.name}", f"raw.{entity.name}__building"
@@ -109,7 +114,7 @@ def snapshot_asset(entity: Entity) -> AssetsDefinition:
     return _snapshot_asset
 
 
-def _chain(first: pd.DataFrame, rest: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+def _chain(first: "pd.DataFrame", rest: Iterator["pd.DataFrame"]) -> Iterator["pd.DataFrame"]:
     yield first
     yield from rest
 

@@ -5,9 +5,8 @@ snapshot replayed offline, so the embedded default exercises the production pars
 """
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from dagster import (
     AssetExecutionContext,
     BackfillPolicy,
@@ -22,6 +21,9 @@ from dataflow_assets.contract import CITIES_BY_NAME, WEATHER_DAILY_VARIABLES, Ci
 from dataflow_assets.partitions import business_days, daily_partitions
 from dataflow_assets.resources import DUCKDB_POOL, Warehouse, WeatherApi, WeatherApiError
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 WEATHER_COLUMNS: dict[str, str] = {
     "store_city": "VARCHAR",
     "latitude": "DOUBLE",
@@ -32,7 +34,7 @@ WEATHER_COLUMNS: dict[str, str] = {
 }
 
 
-def parse_daily_weather(response: dict[str, Any], city_name: str) -> pd.DataFrame:
+def parse_daily_weather(response: dict[str, Any], city_name: str) -> "pd.DataFrame":
     """One row per day from an Open-Meteo archive response; names what is missing if malformed."""
     daily = response.get("daily")
     if not isinstance(daily, dict) or "time" not in daily:
@@ -46,6 +48,8 @@ def parse_daily_weather(response: dict[str, Any], city_name: str) -> pd.DataFram
     lengths = {len(daily[v]) for v in ("time", *WEATHER_DAILY_VARIABLES)}
     if len(lengths) != 1:
         raise ValueError(f"Weather response for {city_name} has daily arrays of unequal length.")
+    import pandas as pd  # here, not at import: definitions load in every run's process
+
     frame = pd.DataFrame({v: daily[v] for v in WEATHER_DAILY_VARIABLES})
     frame.insert(0, "date", pd.to_datetime(daily["time"]).date)
     frame.insert(0, "longitude", float(response["longitude"]))
@@ -105,6 +109,8 @@ def raw_weather(
         # Throttling and outages are worth the retry policy; a malformed answer is not.
         transient = isinstance(error, WeatherApiError) and error.transient
         raise Failure(str(error), allow_retries=transient) from error
+    import pandas as pd
+
     weather = (
         pd.concat(frames, ignore_index=True)
         if frames
