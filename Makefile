@@ -69,6 +69,7 @@ run: sample-data materialize
 lint: env
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project --disable-progress-bar --processes 2
 
 test: env manifest lint
 	$(BIN)/pytest

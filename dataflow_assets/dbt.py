@@ -53,9 +53,11 @@ def dbt_project() -> DbtProject:
 
 
 class DataflowDbtTranslator(DagsterDbtTranslator):
-    """dbt sources are the raw assets (``raw/<table>``); models are grouped by their layer folder.
+    """dbt sources are the raw assets (``raw/<table>``); models are grouped by their layer folder
+    (``staging``, ``marts``), snapshots in ``snapshots``.
 
-    Asset keys stay ``<schema>/<name>`` (dagster-dbt's default), e.g. ``marts/dim_customers``.
+    Asset keys stay ``<schema>/<name>`` (dagster-dbt's default), e.g. ``marts/dim_customers``;
+    owners come from the dbt groups.
     """
 
     def __init__(self) -> None:
@@ -68,7 +70,9 @@ class DataflowDbtTranslator(DagsterDbtTranslator):
         props = self.get_resource_props(manifest, unique_id)
         if props["resource_type"] == "source":
             return spec.replace_attributes(key=AssetKey(["raw", props["name"]]))
-        if props["resource_type"] in ("model", "snapshot", "seed") and len(props["fqn"]) > 2:
+        if props["resource_type"] == "snapshot":
+            return spec.replace_attributes(group_name="snapshots")
+        if props["resource_type"] in ("model", "seed") and len(props["fqn"]) > 2:
             return spec.replace_attributes(group_name=props["fqn"][1])
         return spec
 

@@ -1,0 +1,75 @@
+"""How a Dagster partition range becomes a dbt invocation (pure functions, no dbt run)."""
+
+import datetime as dt
+import json
+
+import pytest
+
+from dataflow_assets.dbt import (
+    FULL_REFRESH_TAG,
+    dbt_build_args,
+    partition_window_vars,
+    row_count_sql,
+    wants_full_refresh,
+)
+
+MARCH_1, MARCH_31 = dt.date(2024, 3, 1), dt.date(2024, 3, 31)
+
+
+def test_a_partition_window_becomes_inclusive_business_date_vars():
+    assert partition_window_vars(MARCH_1, MARCH_31) == {
+        "business_date_start": "2024-03-01",
+        "business_date_end": "2024-03-31",
+    }
+
+
+def test_a_single_day_partition_starts_and_ends_on_that_day():
+    assert partition_window_vars(MARCH_1, MARCH_1) == {
+        "business_date_start": "2024-03-01",
+        "business_date_end": "2024-03-01",
+    }
+
+
+def test_a_window_that_ends_before_it_starts_is_refused():
+    with pytest.raises(ValueError, match=r"ends \(2024-03-01\) before it starts \(2024-03-31\)"):
+        partition_window_vars(MARCH_31, MARCH_1)
+
+
+def test_a_partition_range_builds_with_its_window_as_dbt_vars():
+    args = dbt_build_args((MARCH_1, MARCH_31))
+    assert args[:2] == ["build", "--vars"]
+    assert json.loads(args[2]) == {
+        "business_date_start": "2024-03-01",
+        "business_date_end": "2024-03-31",
+    }
+
+
+def test_a_full_refresh_rebuilds_every_day_whatever_the_window():
+    assert dbt_build_args((MARCH_1, MARCH_31), full_refresh=True) == ["build", "--full-refresh"]
+
+
+def test_unpartitioned_models_build_without_vars():
+    assert dbt_build_args() == ["build"]
+
+
+@pytest.mark.parametrize("value", ["true", "True", "1", "yes"])
+def test_the_full_refresh_run_tag_asks_for_a_full_refresh(value):
+    assert wants_full_refresh(False, {FULL_REFRESH_TAG: value})
+
+
+def test_runs_are_incremental_unless_config_or_tag_say_otherwise():
+    assert not wants_full_refresh(False, {})
+    assert not wants_full_refresh(False, {FULL_REFRESH_TAG: "false"})
+    assert wants_full_refresh(True, {})
+
+
+def test_row_counts_cover_the_table_and_the_partition_range():
+    sql = row_count_sql('"warehouse"."marts"."fct_orders"', "_business_date", (MARCH_1, MARCH_31))
+    assert sql == (
+        "select count(*), count(*) filter (where _business_date between date '2024-03-01' "
+        'and date \'2024-03-31\') from "warehouse"."marts"."fct_orders"'
+    )
+
+
+def test_unpartitioned_tables_count_only_their_rows():
+    assert row_count_sql("marts.dim_date") == "select count(*), null from marts.dim_date"
