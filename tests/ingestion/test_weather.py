@@ -166,3 +166,17 @@ def test_weather_schedule_rereads_the_last_week_up_to_yesterday():
     request = weather_schedule(context)
     assert request.tags["dagster/asset_partition_range_start"] == "2024-03-03"
     assert request.tags["dagster/asset_partition_range_end"] == "2024-03-09"
+
+
+def test_offline_replay_without_a_recording_loads_nothing_and_says_so(tmp_path):
+    warehouse = warehouse_with_stores(tmp_path)
+    api = WeatherApi(snapshot_dir=str(tmp_path / "no-recordings"))
+    result = materialize(
+        [raw_weather],
+        resources={"warehouse": warehouse, "weather_api": api},
+        partition_key="2024-03-01",
+    )
+    assert result.success
+    assert weather_rows(warehouse) == []
+    (materialization,) = result.asset_materializations_for_node("raw__weather")
+    assert materialization.metadata["cities_without_recorded_weather"].value == "Boston, Chicago"
