@@ -1,57 +1,160 @@
-"""The customer segmentation asset: reads the customer dimension, writes ``ml.customer_segments``."""
+"""The customer segmentation assets: ``marts.dim_customers`` in, ``ml.customer_segments`` and
+``ml.segment_profiles`` out, with the fitted pipeline saved as a versioned artifact."""
 
-import datetime as dt
+from typing import TYPE_CHECKING
 
-import joblib
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
-
-from dataflow_assets import settings
-from dataflow_assets.resources import DUCKDB_POOL, Warehouse
-
-
-@asset(
-    key=["ml", "customer_segments"],
-    description=(
-        "Every customer's behavioural segment (KMeans on recency, frequency, spend and tenure, "
-        "k chosen by silhouette), with a readable segment name. Also writes ml.segment_profiles."
-    ),
-    deps=[AssetKey(["marts", "dim_customers"])],
-    pool=DUCKDB_POOL,
-    group_name="ml",
-    kinds={"scikitlearn", "duckdb"},
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    multi_asset,
 )
-def customer_segments(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
-    # scikit-learn takes ~2.5 s to import; loading definitions (UI, sensors, CLI) should not pay it.
-    from ml_assets.segmentation import customer_features, fit_segments, segment_profiles
 
-    with warehouse.connect() as connection:
+from dataflow_assets.resources import DUCKDB_POOL, Warehouse
+from ml_assets.automation import REFIT_WHEN_MARTS_UPDATE
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DIM_CUSTOMERS = AssetKey(["marts", "dim_customers"])
+CUSTOMER_SEGMENTS = AssetKey(["ml", "customer_segments"])
+SEGMENT_PROFILES = AssetKey(["ml", "segment_profiles"])
+SEED = 42
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            CUSTOMER_SEGMENTS,
+            deps=[DIM_CUSTOMERS],
+            description=(
+                "Every known customer's behavioural segment: customer_id, segment_id, a readable "
+                "segment_name, distance_to_centre (scaled feature space), membership_probability "
+                "(Gaussian mixture only) and silhouette. Customers with fewer than 3 orders are "
+                "segment -1, 'too few orders to describe'."
+            ),
+            group_name="ml",
+            kinds={"scikitlearn", "duckdb"},
+            automation_condition=REFIT_WHEN_MARTS_UPDATE,
+        ),
+        AssetSpec(
+            SEGMENT_PROFILES,
+            deps=[DIM_CUSTOMERS],
+            description=(
+                "One row per segment: size, share, mean silhouette and the mean of every feature "
+                "(recency, frequency, order value, basket, drink share, time of day, weekend, "
+                "summer, tenure)."
+            ),
+            group_name="ml",
+            kinds={"duckdb"},
+            automation_condition=REFIT_WHEN_MARTS_UPDATE,
+        ),
+    ],
+    pool=DUCKDB_POOL,
+    can_subset=False,
+)
+def customer_segments(context: AssetExecutionContext, warehouse: Warehouse):
+    """Compare KMeans and a Gaussian mixture over k, keep the best, name and publish segments."""
+    # scikit-learn takes seconds to import; loading definitions (UI, sensors, CLI) should not.
+    from ml_assets.artifacts import artifact_version, save_artifact
+    from ml_assets.segmentation import (
+        FEATURES,
+        candidates_table,
+        customer_features,
+        fit_segments,
+    )
+
+    with warehouse.connect(read_only=True) as connection:
         customers = connection.execute("select * from marts.dim_customers").df()
     features = customer_features(customers)
-    result = fit_segments(features)
-    profiles = segment_profiles(result.assignments, features)
+    result = fit_segments(features, seed=SEED)
+    version = artifact_version(context.run.run_id)
+    assignments = result.assignments.assign(model_version=version)
+    profiles = result.profiles.assign(model_version=version)
 
     with warehouse.connect() as connection:
         connection.execute("create schema if not exists ml")
-        connection.register("assignments", result.assignments)
+        connection.register("assignments", assignments)
         connection.register("profiles", profiles)
         connection.execute(
             "create or replace table ml.customer_segments as select * from assignments"
         )
         connection.execute("create or replace table ml.segment_profiles as select * from profiles")
 
-    version = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{context.run_id[:8]}"
-    artifact = settings.artifacts_dir() / "customer_segments" / f"{version}.joblib"
-    artifact.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump({"pipeline": result.pipeline, "features": list(features.columns[1:])}, artifact)
-    return MaterializeResult(
-        metadata={
-            "k": result.k,
-            "silhouette": result.silhouette_by_k[result.k],
-            "silhouette_by_k": MetadataValue.json(
-                {str(k): v for k, v in result.silhouette_by_k.items()}
+    chosen = result.choice.candidate
+    candidates = candidates_table(result.candidates, chosen)
+    artifact = save_artifact(
+        "customer_segments",
+        version,
+        fitted={"pipeline": result.pipeline, "features": list(FEATURES), "seed": SEED},
+        card={
+            "chosen": {"model": chosen.family, "k": chosen.k},
+            "reason": result.choice.reason,
+            "silhouette": result.silhouette,
+            "customers": len(assignments),
+            "clustered_customers": int((assignments["segment_id"] >= 0).sum()),
+            "candidates": candidates.to_dict(orient="records"),
+            "segments": profiles[["segment_id", "segment_name", "customers"]].to_dict(
+                orient="records"
             ),
-            "customers": len(result.assignments),
-            "profiles": MetadataValue.md(profiles.to_markdown(index=False)),
-            "artifact": MetadataValue.path(str(artifact)),
-        }
+        },
     )
+    context.log.info(f"Segmentation: {result.choice.reason}")
+    yield MaterializeResult(
+        asset_key=CUSTOMER_SEGMENTS,
+        metadata={
+            "dagster/row_count": len(assignments),
+            "model": f"{chosen.family}, k={chosen.k}",
+            "why_this_model": MetadataValue.md(result.choice.reason),
+            "silhouette": round(result.silhouette, 4),
+            "stability_ari": round(chosen.stability, 4),
+            "smallest_segment_share": round(chosen.min_share, 4),
+            "clustered_customers": int((assignments["segment_id"] >= 0).sum()),
+            "too_few_orders_customers": int((assignments["segment_id"] < 0).sum()),
+            "model_comparison": MetadataValue.md(candidates.to_markdown(index=False)),
+            "segment_profiles": MetadataValue.md(_profile_chart(profiles, features)),
+            "model_version": version,
+            "artifact": MetadataValue.path(str(artifact)),
+        },
+    )
+    yield MaterializeResult(
+        asset_key=SEGMENT_PROFILES,
+        metadata={
+            "dagster/row_count": len(profiles),
+            "profiles": MetadataValue.md(_profile_table(profiles)),
+            "model_version": version,
+        },
+    )
+
+
+def _profile_table(profiles: "pd.DataFrame") -> str:
+    shown = profiles.drop(columns=["model_version"], errors="ignore").copy()
+    shown.columns = [c.removeprefix("mean_") for c in shown.columns]
+    return shown.round(3).to_markdown(index=False)
+
+
+def _profile_chart(profiles: "pd.DataFrame", features: "pd.DataFrame") -> str:
+    """A heatmap of segment means in standard deviations from all customers, with the means."""
+    import numpy as np
+
+    from ml_assets.charts import heatmap, markdown_image
+    from ml_assets.segmentation import FEATURES
+
+    rows = profiles[profiles["segment_id"] >= 0]
+    population = features[list(FEATURES)]
+    centre, spread = population.mean(), population.std(ddof=0).replace(0, np.nan)
+    means = rows[[f"mean_{f}" for f in FEATURES]].to_numpy(dtype=float)
+    z_scores = (means - centre.to_numpy()) / spread.to_numpy()
+    labels = [f"{r.segment_name} ({r.share:.0%})" for r in rows.itertuples()]
+    text = [[f"{v:.2f}" if abs(v) < 10 else f"{v:.0f}" for v in row] for row in means]
+    svg = heatmap(
+        labels,
+        [f.replace("_", " ") for f in FEATURES],
+        z_scores.tolist(),
+        text,
+        title="Segment profiles: mean of each feature (colour: above or below all customers)",
+        note="Orange: above the average customer, blue: below (up to 2 standard deviations).",
+    )
+    return markdown_image(svg, "Segment profiles") + "\n\n" + _profile_table(profiles)

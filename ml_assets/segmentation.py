@@ -1,4 +1,15 @@
-"""Customer segmentation as pure functions: features in, segments and a readable name out."""
+"""Customer segmentation as pure functions: mart columns in, compared models, named segments out.
+
+The flow, each step a function with its own tests:
+
+1. ``customer_features``: one row per customer from ``marts.dim_customers`` (recency, frequency,
+   spend, when and what they buy, seasonality, tenure), read from the mart's columns.
+2. ``compare_models``: KMeans and a Gaussian mixture for every candidate k, each scored by
+   silhouette, bootstrap stability, smallest segment share and (for the mixture) BIC.
+3. ``choose_model``: the automatic pick, with the reason in words.
+4. ``fit_segments``: the chosen pipeline refitted, customers assigned, segments ordered by size
+   and named from their profiles (``name_segments``); thin customers get their own segment.
+"""
 
 from __future__ import annotations
 
@@ -7,127 +18,488 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
+from sklearn.compose import ColumnTransformer
+from sklearn.metrics import adjusted_rand_score, silhouette_samples, silhouette_score
+from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from threadpoolctl import threadpool_limits
 
-FEATURES = ("recency_days", "count_lifetime_orders", "lifetime_spend", "tenure_days")
-# Fewer orders than this say too little about a habit to place a customer in a cluster.
-MIN_ORDERS_TO_SEGMENT = 2
+# Skewed counts, amounts and durations are compared on a log scale; shares are already 0-1.
+LOG_FEATURES = (
+    "days_since_last_order",  # recency
+    "orders_per_week",  # frequency while active
+    "avg_order_value",  # monetary, per visit
+    "avg_items_per_order",  # basket size
+    "tenure_days",
+)
+SHARE_FEATURES = (
+    "drink_item_share",
+    "morning_order_share",
+    "midday_order_share",
+    "afternoon_order_share",
+    "weekend_order_share",
+    "summer_order_share",
+)
+FEATURES = LOG_FEATURES + SHARE_FEATURES
+# Shown in the profiles, not clustered on: they restate frequency x tenure x order value.
+PROFILE_ONLY = ("count_lifetime_orders", "lifetime_spend")
+# dim_customers columns the features are read from.
+MART_COLUMNS = (
+    "customer_id",
+    "is_unknown_member",
+    "count_lifetime_orders",
+    "lifetime_spend",
+    "avg_order_value",
+    "avg_items_per_order",
+    "drink_item_share",
+    "morning_order_share",
+    "midday_order_share",
+    "afternoon_order_share",
+    "weekend_order_share",
+    "summer_order_share",
+    "tenure_days",
+    "days_since_last_order",
+)
+
+# Shares over one or two orders are 0, 0.5 or 1: too coarse to describe a habit.
+MIN_ORDERS_TO_SEGMENT = 3
 TOO_FEW_ORDERS_SEGMENT = -1
 TOO_FEW_ORDERS_NAME = "too few orders to describe"
-CANDIDATE_K = (2, 3, 4, 5, 6)
-SILHOUETTE_SAMPLE = 5_000
+
+CANDIDATE_K = (2, 3, 4, 5, 6, 7, 8)
+MODEL_FAMILIES = ("kmeans", "gaussian_mixture")
+STABILITY_REFITS = 5
+BOOTSTRAP_FRACTION = 0.8
+SILHOUETTE_SAMPLE = 4_000
+# A candidate must reproduce itself on resampled data and keep every segment usable.
+MIN_STABILITY = 0.80
+MIN_SEGMENT_SHARE = 0.02
+# Silhouettes this close are a tie, decided by stability, then the simpler model.
+SILHOUETTE_TIE = 0.01
+# Kaufman and Rousseeuw: below 0.25 there is no substantial structure to report.
+SILHOUETTE_FLOOR = 0.25
+# Fits of thousands of rows: OpenMP threads cost more than they return and, on a shared
+# two-core machine, oversubscribe it (measured 10x slower under load; see docs/ml.md).
+THREADS = 1
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One model family at one k, scored on the same data."""
+
+    family: str
+    k: int
+    silhouette: float
+    stability: float
+    min_share: float
+    bic: float | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.family} k={self.k}"
+
+
+@dataclass(frozen=True)
+class Choice:
+    candidate: Candidate
+    reason: str
 
 
 @dataclass(frozen=True)
 class SegmentationResult:
     pipeline: Pipeline
-    k: int
-    silhouette_by_k: dict[int, float]
-    assignments: pd.DataFrame  # customer_id, segment_id, segment_name, distance_to_centre
+    choice: Choice
+    candidates: list[Candidate]
+    assignments: pd.DataFrame  # customer_id, segment_id, segment_name, distance, probability
+    profiles: pd.DataFrame
+    silhouette: float  # of the chosen model on every clustered customer
+    seed: int
 
 
 def customer_features(customers: pd.DataFrame) -> pd.DataFrame:
-    """RFM-style features per customer from dim_customers, as of the last order in the data."""
-    known = customers[~customers["is_unknown_member"]].copy()
-    as_of = pd.to_datetime(known["last_ordered_at"]).max()
-    known["recency_days"] = (as_of - pd.to_datetime(known["last_ordered_at"])).dt.days
-    known["tenure_days"] = (as_of - pd.to_datetime(known["first_ordered_at"])).dt.days
-    return known[["customer_id", *FEATURES]].reset_index(drop=True)
+    """One row per known customer: the clustering features plus the profile-only columns.
+
+    Everything comes from ``marts.dim_customers``; the only derivation is frequency while active
+    (orders per week between first and last order, ``tenure_days``, counted as at least one
+    week), because lifetime order counts mostly measure how long someone has been a customer.
+    """
+    missing = sorted(set(MART_COLUMNS) - set(customers.columns))
+    if missing:
+        raise ValueError(
+            f"marts.dim_customers lacks {', '.join(missing)}; rebuild the dbt marts "
+            "(make materialize) so the segmentation features exist."
+        )
+    known = customers.loc[~customers["is_unknown_member"].astype(bool)].copy()
+    numeric = [c for c in MART_COLUMNS if c not in ("customer_id", "is_unknown_member")]
+    known[numeric] = known[numeric].astype(float)
+    active_weeks = (known["tenure_days"].clip(lower=0) + 1) / 7
+    known["orders_per_week"] = known["count_lifetime_orders"] / np.maximum(active_weeks, 1.0)
+    columns = ["customer_id", *FEATURES, *PROFILE_ONLY]
+    return known[columns].sort_values("customer_id").reset_index(drop=True)
+
+
+def describable(features: pd.DataFrame) -> pd.Series:
+    """Customers with enough orders (and complete features) to be placed in a cluster."""
+    return (features["count_lifetime_orders"] >= MIN_ORDERS_TO_SEGMENT) & features[
+        list(FEATURES)
+    ].notna().all(axis=1)
+
+
+def preprocessor() -> ColumnTransformer:
+    """Log the skewed features, then standardize everything so each feature weighs the same."""
+    return ColumnTransformer(
+        [
+            (
+                "log",
+                Pipeline([("log1p", FunctionTransformer(np.log1p)), ("scale", StandardScaler())]),
+                list(LOG_FEATURES),
+            ),
+            ("share", StandardScaler(), list(SHARE_FEATURES)),
+        ]
+    )
+
+
+def clusterer(family: str, k: int, seed: int) -> KMeans | GaussianMixture:
+    if family == "kmeans":
+        return KMeans(n_clusters=k, n_init=10, random_state=seed)
+    if family == "gaussian_mixture":
+        return GaussianMixture(
+            n_components=k, covariance_type="full", n_init=2, reg_covar=1e-4, random_state=seed
+        )
+    raise ValueError(f"unknown model family {family!r}; use one of {MODEL_FAMILIES}")
+
+
+def compare_models(
+    matrix: np.ndarray,
+    seed: int = 42,
+    candidate_k: tuple[int, ...] = CANDIDATE_K,
+    families: tuple[str, ...] = MODEL_FAMILIES,
+    refits: int = STABILITY_REFITS,
+) -> list[Candidate]:
+    """Score every family at every k on the scaled matrix.
+
+    Stability is the mean adjusted Rand index between the labels of the fit on all customers
+    and those of refits on bootstrap samples (other seeds), all predicted on every customer.
+    Silhouette uses one fixed random sample so all candidates are judged on the same points.
+    """
+    rng = np.random.default_rng(seed)
+    sample = rng.choice(len(matrix), size=min(SILHOUETTE_SAMPLE, len(matrix)), replace=False)
+    resamples = [
+        rng.choice(len(matrix), size=int(BOOTSTRAP_FRACTION * len(matrix)), replace=True)
+        for _ in range(refits)
+    ]
+    candidates = []
+    for family in families:
+        for k in candidate_k:
+            if k >= len(matrix):
+                continue
+            model = clusterer(family, k, seed).fit(matrix)
+            labels = model.predict(matrix)
+            sizes = np.bincount(labels, minlength=k)
+            silhouette = (
+                float(silhouette_score(matrix[sample], labels[sample]))
+                if len(np.unique(labels[sample])) > 1
+                else -1.0
+            )
+            agreement = [
+                adjusted_rand_score(
+                    labels,
+                    clusterer(family, k, seed + 1 + i).fit(matrix[rows]).predict(matrix),
+                )
+                for i, rows in enumerate(resamples)
+            ]
+            candidates.append(
+                Candidate(
+                    family=family,
+                    k=k,
+                    silhouette=silhouette,
+                    stability=float(np.mean(agreement)) if agreement else 1.0,
+                    min_share=float(sizes.min() / len(matrix)),
+                    bic=float(model.bic(matrix)) if family == "gaussian_mixture" else None,
+                )
+            )
+    return candidates
+
+
+def choose_model(candidates: list[Candidate]) -> Choice:
+    """Highest silhouette among stable candidates with no tiny segment, and why.
+
+    Silhouette is the one criterion both families share. Silhouettes within ``SILHOUETTE_TIE``
+    are a tie, broken by stability and then by the simpler model (KMeans, fewer segments).
+    """
+    if not candidates:
+        raise ValueError("no candidate models to choose from")
+    eligible = [
+        c for c in candidates if c.stability >= MIN_STABILITY and c.min_share >= MIN_SEGMENT_SHARE
+    ]
+    pool = eligible or candidates
+    best_silhouette = max(c.silhouette for c in pool)
+    tied = [c for c in pool if c.silhouette >= best_silhouette - SILHOUETTE_TIE]
+    chosen = max(
+        tied,
+        key=lambda c: (
+            round(c.stability, 2),
+            -MODEL_FAMILIES.index(c.family) if c.family in MODEL_FAMILIES else 0,
+            -c.k,
+        ),
+    )
+    others = sorted((c for c in pool if c is not chosen), key=lambda c: -c.silhouette)
+    reason = (
+        f"{chosen.label}: silhouette {chosen.silhouette:.3f}, stability (ARI across "
+        f"{STABILITY_REFITS} bootstrap refits) {chosen.stability:.2f}, smallest segment "
+        f"{chosen.min_share:.1%}."
+    )
+    if eligible:
+        reason += (
+            f" Best silhouette among the {len(eligible)} of {len(candidates)} candidates that are "
+            f"stable (ARI >= {MIN_STABILITY}) with no segment under {MIN_SEGMENT_SHARE:.0%}"
+        )
+        if len(tied) > 1:
+            reason += f"; {len(tied)} were within {SILHOUETTE_TIE} of it, so the most stable and simplest won"
+        reason += "."
+    else:
+        reason += (
+            f" No candidate was both stable (ARI >= {MIN_STABILITY}) and free of segments under "
+            f"{MIN_SEGMENT_SHARE:.0%}, so this is the best silhouette overall: treat the "
+            "segments with caution."
+        )
+    if others:
+        closest = others[0]
+        reason += (
+            f" Closest alternative: {closest.label}, silhouette {closest.silhouette:.3f}, "
+            f"stability {closest.stability:.2f}."
+        )
+    mixtures = [c for c in candidates if c.bic is not None]
+    if mixtures:
+        by_bic = min(mixtures, key=lambda c: c.bic)
+        reason += f" The Gaussian mixture's BIC is lowest at k={by_bic.k}"
+        if by_bic.k == max(c.k for c in mixtures):
+            reason += " (the largest k tried: BIC keeps rewarding more components on this data)"
+        reason += "."
+    return Choice(chosen, reason)
 
 
 def fit_segments(features: pd.DataFrame, seed: int = 42) -> SegmentationResult:
-    """KMeans on scaled features, k chosen by silhouette; thin customers get their own segment."""
-    describable = features["count_lifetime_orders"] >= MIN_ORDERS_TO_SEGMENT
-    matrix = features.loc[describable, list(FEATURES)].to_numpy(dtype=float)
-    if len(matrix) < max(CANDIDATE_K) * 2:
-        raise ValueError(
-            f"Only {len(matrix)} customers have {MIN_ORDERS_TO_SEGMENT}+ orders; segmentation needs "
-            f"at least {max(CANDIDATE_K) * 2}. Load more order history first."
-        )
-    scores: dict[int, float] = {}
-    fitted: dict[int, Pipeline] = {}
-    for k in CANDIDATE_K:
-        pipeline = Pipeline(
-            [
-                ("scale", StandardScaler()),
-                ("cluster", KMeans(n_clusters=k, n_init=10, random_state=seed)),
-            ]
-        )
-        labels = pipeline.fit_predict(matrix)
-        scaled = pipeline.named_steps["scale"].transform(matrix)
-        scores[k] = float(
-            silhouette_score(
-                scaled, labels, sample_size=min(SILHOUETTE_SAMPLE, len(scaled)), random_state=seed
-            )
-        )
-        fitted[k] = pipeline
-    best_k = max(scores, key=lambda k: (round(scores[k], 3), -k))
-    pipeline = fitted[best_k]
-    labels = pipeline.predict(matrix)
-    distances = pipeline.transform(matrix)[np.arange(len(matrix)), labels]
+    """Compare models, refit the chosen one, assign and name every customer's segment."""
+    with threadpool_limits(limits=THREADS):
+        return _fit_segments(features, seed)
 
-    described = features.loc[describable, ["customer_id", *FEATURES]].assign(segment_id=labels)
-    names = name_segments(described.groupby("segment_id")[list(FEATURES)].mean(), features)
+
+def _fit_segments(features: pd.DataFrame, seed: int) -> SegmentationResult:
+    keep = describable(features)
+    clustered = features.loc[keep].reset_index(drop=True)
+    if len(clustered) < max(CANDIDATE_K) * 5:
+        raise ValueError(
+            f"Only {len(clustered)} customers have {MIN_ORDERS_TO_SEGMENT}+ orders; segmentation "
+            f"needs at least {max(CANDIDATE_K) * 5}. Load more order history first."
+        )
+    prep = preprocessor()
+    matrix = prep.fit_transform(clustered[list(FEATURES)])
+    candidates = compare_models(matrix, seed=seed)
+    choice = choose_model(candidates)
+    model = clusterer(choice.candidate.family, choice.candidate.k, seed).fit(matrix)
+    pipeline = Pipeline([("prepare", prep), ("cluster", model)])
+
+    raw_labels = model.predict(matrix)
+    # Segment 0 is the largest: ids stay put across refits when the groups do.
+    order = np.argsort(-np.bincount(raw_labels, minlength=choice.candidate.k), kind="stable")
+    relabel = np.empty_like(order)
+    relabel[order] = np.arange(len(order))
+    labels = relabel[raw_labels]
+    centres = _centres(model)[order]
+    distances = np.linalg.norm(matrix - centres[labels], axis=1)
+    if isinstance(model, GaussianMixture):
+        probability = model.predict_proba(matrix)[np.arange(len(matrix)), raw_labels]
+    else:
+        probability = np.full(len(matrix), np.nan)
+    per_customer_silhouette = silhouette_samples(matrix, labels)
+
+    names = name_segments(clustered, labels)
+    thin = features.loc[~keep]
     assignments = pd.concat(
         [
             pd.DataFrame(
                 {
-                    "customer_id": described["customer_id"],
+                    "customer_id": clustered["customer_id"],
                     "segment_id": labels,
                     "segment_name": [names[label] for label in labels],
                     "distance_to_centre": distances,
+                    "membership_probability": probability,
+                    "silhouette": per_customer_silhouette,
                 }
             ),
             pd.DataFrame(
                 {
-                    "customer_id": features.loc[~describable, "customer_id"],
+                    "customer_id": thin["customer_id"],
                     "segment_id": TOO_FEW_ORDERS_SEGMENT,
                     "segment_name": TOO_FEW_ORDERS_NAME,
                     "distance_to_centre": np.nan,
+                    "membership_probability": np.nan,
+                    "silhouette": np.nan,
                 }
             ),
         ],
         ignore_index=True,
     )
-    return SegmentationResult(pipeline, best_k, scores, assignments)
+    assignments["segment_id"] = assignments["segment_id"].astype("int64")
+    return SegmentationResult(
+        pipeline=pipeline,
+        choice=choice,
+        candidates=candidates,
+        assignments=assignments.sort_values("customer_id").reset_index(drop=True),
+        profiles=segment_profiles(assignments, features),
+        silhouette=float(per_customer_silhouette.mean()),
+        seed=seed,
+    )
 
 
-def name_segments(profiles: pd.DataFrame, population: pd.DataFrame) -> dict[int, str]:
-    """A readable name per segment from how its mean profile compares with all customers."""
-    medians = population[list(FEATURES)].median()
-    names: dict[int, str] = {}
-    for segment_id, profile in profiles.iterrows():
-        how_often = (
-            "frequent"
-            if profile["count_lifetime_orders"] > medians["count_lifetime_orders"]
-            else "occasional"
-        )
-        how_recent = (
-            "lapsed"
-            if profile["recency_days"] > max(30.0, 2 * medians["recency_days"])
-            else "active"
-        )
-        how_much = (
-            "high-spend" if profile["lifetime_spend"] > medians["lifetime_spend"] else "low-spend"
-        )
-        names[int(segment_id)] = f"{how_recent} {how_often} {how_much} customers"
-    # Two clusters may earn the same words; number them so names stay unique.
+def _centres(model: KMeans | GaussianMixture) -> np.ndarray:
+    return model.cluster_centers_ if isinstance(model, KMeans) else model.means_
+
+
+def name_segments(features: pd.DataFrame, labels: np.ndarray) -> dict[int, str]:
+    """A readable name per segment from how its mean profile stands out from all customers.
+
+    Words, in order: lifecycle (lapsed, new), week (weekday, weekend), time of day (morning,
+    lunchtime, afternoon), basket (drink, food), season (summer), then a noun for how often they
+    come (regulars, customers, visitors) or "groups" for big baskets. Weekend and time-of-day
+    shares speak for themselves (a weekend share of 0.6 is "weekend"); the rest are compared in
+    standard deviations from all clustered customers, on the same log scale the model uses.
+    """
+    scaled = features[list(FEATURES)].copy()
+    scaled[list(LOG_FEATURES)] = np.log1p(scaled[list(LOG_FEATURES)])
+    spread = scaled.std(ddof=0).replace(0, np.nan)
+    z_scores = ((scaled.groupby(labels).mean() - scaled.mean()) / spread).fillna(0.0)
+    shares = features[list(FEATURES)].groupby(labels).mean()
+    names = {int(s): _describe(shares.loc[s], z_scores.loc[s]) for s in shares.index}
+    return _unique(names, features["avg_order_value"].groupby(labels).mean(), features)
+
+
+def _describe(profile: pd.Series, z: pd.Series) -> str:
+    words = []
+    if z["days_since_last_order"] >= 1.0:
+        words.append("lapsed")
+    elif z["tenure_days"] <= -1.0:
+        words.append("new")
+    if profile["weekend_order_share"] >= 0.5:
+        words.append("weekend")
+    elif profile["weekend_order_share"] <= 0.15:
+        words.append("weekday")
+    dayparts = {
+        "morning": profile["morning_order_share"],
+        "lunchtime": profile["midday_order_share"],
+        "afternoon": profile["afternoon_order_share"],
+    }
+    daypart, share = max(dayparts.items(), key=lambda item: item[1])
+    if share >= 0.5:
+        words.append(daypart)
+    groups = z["avg_items_per_order"] >= 1.0
+    if not groups and z["drink_item_share"] >= 0.5:
+        words.append("drink")
+    elif not groups and z["drink_item_share"] <= -0.5:
+        words.append("food")
+    if z["summer_order_share"] >= 1.0:
+        words.append("summer")
+    if groups:
+        noun = "groups"
+    elif z["orders_per_week"] >= 0.5:
+        noun = "regulars"
+    elif z["orders_per_week"] <= -0.5:
+        noun = "visitors" if words else "occasional visitors"
+    else:
+        noun = "customers" if words else "all-round customers"
+    return " ".join([*words, noun])
+
+
+def _unique(
+    names: dict[int, str], order_value: pd.Series, population: pd.DataFrame
+) -> dict[int, str]:
+    """Two segments earning the same words are told apart by order value, then by number."""
+    median_value = population["avg_order_value"].median()
+    counts = pd.Series(names).value_counts()
+    for segment_id, name in list(names.items()):
+        if counts[name] > 1:
+            spend = "higher" if order_value.loc[segment_id] > median_value else "lower"
+            names[segment_id] = f"{name} ({spend} spend)"
     seen: dict[str, int] = {}
     for segment_id in sorted(names):
         base = names[segment_id]
         seen[base] = seen.get(base, 0) + 1
         if seen[base] > 1:
-            names[segment_id] = f"{base} ({seen[base]})"
+            names[segment_id] = f"{base} {seen[base]}"
     return names
 
 
 def segment_profiles(assignments: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
-    """Size, share and mean features of every segment."""
+    """Size, share, cohesion and mean features of every segment, largest first."""
     joined = assignments.merge(features, on="customer_id")
     profiles = joined.groupby(["segment_id", "segment_name"], as_index=False).agg(
-        customers=("customer_id", "count"), **{f"mean_{f}": (f, "mean") for f in FEATURES}
+        customers=("customer_id", "count"),
+        mean_silhouette=("silhouette", "mean"),
+        **{f"mean_{name}": (name, "mean") for name in (*FEATURES, *PROFILE_ONLY)},
     )
-    profiles["share"] = profiles["customers"] / profiles["customers"].sum()
-    return profiles
+    profiles.insert(3, "share", profiles["customers"] / profiles["customers"].sum())
+    clustered = profiles["segment_id"] >= 0
+    profiles.insert(
+        4,
+        "share_of_clustered",
+        np.where(
+            clustered, profiles["customers"] / profiles.loc[clustered, "customers"].sum(), np.nan
+        ),
+    )
+    # The thin segment sorts last: it is a catch-all, not a behaviour.
+    profiles["_order"] = np.where(clustered, profiles["segment_id"], np.iinfo(np.int64).max)
+    return profiles.sort_values("_order").drop(columns="_order").reset_index(drop=True)
+
+
+def candidates_table(candidates: list[Candidate], chosen: Candidate) -> pd.DataFrame:
+    """The model comparison as a table: one row per family and k."""
+    return pd.DataFrame(
+        [
+            {
+                "model": c.family,
+                "k": c.k,
+                "silhouette": round(c.silhouette, 3),
+                "stability_ari": round(c.stability, 3),
+                "smallest_segment_share": round(c.min_share, 3),
+                "bic": None if c.bic is None else round(c.bic, 1),
+                "chosen": c == chosen,
+            }
+            for c in candidates
+        ]
+    )
+
+
+def quality_problems(
+    assignments: pd.DataFrame,
+    silhouette_floor: float = SILHOUETTE_FLOOR,
+    min_share: float = MIN_SEGMENT_SHARE,
+) -> tuple[list[str], dict[str, float]]:
+    """What is wrong with a published segmentation, in words (empty when fit to use), and the
+    figures it was judged on.
+
+    Reads only ``ml.customer_segments`` columns (segment_id, segment_name, silhouette), so the
+    asset check judges what was published. Customers with too few orders are not judged.
+    """
+    clustered = assignments[assignments["segment_id"] >= 0]
+    shares = clustered.groupby(["segment_id", "segment_name"]).size() / max(len(clustered), 1)
+    silhouette = float(clustered["silhouette"].mean()) if len(clustered) else float("nan")
+    figures = {
+        "silhouette": silhouette,
+        "segments": float(len(shares)),
+        "smallest_segment_share": float(shares.min()) if len(shares) else 0.0,
+        "clustered_customers": float(len(clustered)),
+    }
+    problems = []
+    if len(shares) < 2:
+        problems.append(f"only {len(shares)} behavioural segment(s); need at least 2")
+    if not silhouette >= silhouette_floor:
+        problems.append(f"silhouette {silhouette:.3f} is below the floor {silhouette_floor}")
+    for (segment_id, name), share in shares.items():
+        if share < min_share:
+            problems.append(
+                f"segment {segment_id} ({name}) holds {share:.1%} of clustered customers, "
+                f"under the minimum {min_share:.0%}"
+            )
+    return problems, figures

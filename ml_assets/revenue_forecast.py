@@ -1,0 +1,255 @@
+"""The revenue forecast assets: ``marts.fct_daily_store_sales`` in; ``ml.forecast_backtest`` (how
+the model would have done) and, only when it beats the seasonal-naive baseline,
+``ml.revenue_forecast`` (the next 14 days per store) out."""
+
+from typing import TYPE_CHECKING
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from dataflow_assets.resources import DUCKDB_POOL, Warehouse
+from ml_assets.automation import PUBLISH_WHEN_BACKTEST_PASSES, REFIT_WHEN_MARTS_UPDATE
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ml_assets.forecasting import StoreDays
+
+DAILY_STORE_SALES = AssetKey(["marts", "fct_daily_store_sales"])
+FORECAST_BACKTEST = AssetKey(["ml", "forecast_backtest"])
+REVENUE_FORECAST = AssetKey(["ml", "revenue_forecast"])
+SEED = 42
+SALES_QUERY = "select * from marts.fct_daily_store_sales order by store_id, sales_date"
+
+
+@asset(
+    key=FORECAST_BACKTEST,
+    deps=[DAILY_STORE_SALES],
+    description=(
+        "Rolling-origin backtest of the daily revenue forecast over the last 8 weeks of history: "
+        "MAE, MAPE, R^2 and bias per store and overall for the model, the seasonal-naive and "
+        "trailing-mean baselines and the model given the actual weather; the model's 80% "
+        "interval multipliers and their leave-one-origin-out coverage."
+    ),
+    pool=DUCKDB_POOL,
+    group_name="ml",
+    kinds={"scikitlearn", "duckdb"},
+    automation_condition=REFIT_WHEN_MARTS_UPDATE,
+)
+def forecast_backtest(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+    """Refit the forecast at each backtest origin and score it against both baselines."""
+    from ml_assets.artifacts import artifact_version, save_artifact
+    from ml_assets.forecasting import (
+        backtest_metrics,
+        beats_baseline,
+        rolling_origin_backtest,
+        store_days,
+    )
+
+    with warehouse.connect(read_only=True) as connection:
+        sales = connection.execute(SALES_QUERY).df()
+    days = store_days(sales)
+    predictions = rolling_origin_backtest(days, seed=SEED)
+    metrics = backtest_metrics(predictions)
+    won, verdict = beats_baseline(metrics)
+    version = artifact_version(context.run.run_id)
+    metrics = metrics.assign(history_end_date=days.last_date.date(), model_version=version)
+
+    with warehouse.connect() as connection:
+        connection.execute("create schema if not exists ml")
+        connection.register("metrics", metrics)
+        connection.execute("create or replace table ml.forecast_backtest as select * from metrics")
+
+    artifact = save_artifact(
+        "forecast_backtest",
+        version,
+        fitted={"predictions": predictions, "metrics": metrics},
+        card={
+            "history": [str(days.dates[0].date()), str(days.last_date.date())],
+            "verdict": verdict,
+            "overall": _overall(metrics).to_dict(orient="records"),
+        },
+    )
+    context.log.info(f"Backtest: {verdict}")
+    overall = _overall(metrics)
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": len(metrics),
+            "verdict": verdict,
+            "beats_seasonal_naive": won,
+            "model_mae": float(overall.loc["model", "mae"]),
+            "model_mape": float(overall.loc["model", "mape"]),
+            "model_r2": float(overall.loc["model", "r2"]),
+            "interval_coverage": float(overall.loc["model", "interval_coverage"]),
+            "overall": MetadataValue.md(overall.round(3).to_markdown()),
+            "per_store": MetadataValue.md(_per_store(metrics)),
+            "actual_vs_predicted": MetadataValue.md(_backtest_chart(predictions)),
+            "history_end_date": str(days.last_date.date()),
+            "model_version": version,
+            "artifact": MetadataValue.path(str(artifact)),
+        }
+    )
+
+
+@asset(
+    key=REVENUE_FORECAST,
+    deps=[DAILY_STORE_SALES, FORECAST_BACKTEST],
+    description=(
+        "Daily revenue (order totals incl. tax, dollars) of every store for the 14 days after "
+        "the last day of data: prediction and an 80% interval from the backtest's errors. "
+        "Published only when the backtest shows the model beating the seasonal-naive baseline."
+    ),
+    pool=DUCKDB_POOL,
+    group_name="ml",
+    kinds={"scikitlearn", "duckdb"},
+    automation_condition=PUBLISH_WHEN_BACKTEST_PASSES,
+)
+def revenue_forecast(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+    """Fit on all history and forecast, if the backtest of this same history earned it."""
+    from ml_assets.artifacts import artifact_version, save_artifact
+    from ml_assets.forecasting import (
+        FEATURES,
+        fit_model,
+        forecast_revenue,
+        publishable,
+        store_days,
+    )
+
+    with warehouse.connect(read_only=True) as connection:
+        sales = connection.execute(SALES_QUERY).df()
+        metrics = connection.execute("select * from ml.forecast_backtest").df()
+    days = store_days(sales)
+    ok, reason = publishable(metrics, days.last_date.date())
+    if not ok:
+        # The blocking check normally stops this run first; this guards direct materializations.
+        raise Failure(
+            description=f"Revenue forecast not published: {reason}",
+            metadata={"reason": reason},
+        )
+    model = fit_model(days, seed=SEED)
+    bounds = _bounds(metrics)
+    forecast = forecast_revenue(days, model, bounds)
+    version = artifact_version(context.run.run_id)
+    forecast = forecast.assign(model_version=version)
+
+    with warehouse.connect() as connection:
+        connection.execute("create schema if not exists ml")
+        connection.register("forecast", forecast)
+        connection.execute("create or replace table ml.revenue_forecast as select * from forecast")
+
+    artifact = save_artifact(
+        "revenue_forecast",
+        version,
+        fitted={"model": model, "features": list(FEATURES), "interval_bounds": bounds},
+        card={
+            "history": [str(days.dates[0].date()), str(days.last_date.date())],
+            "forecast_days": [str(forecast["date"].min()), str(forecast["date"].max())],
+            "backtest": reason,
+            "backtest_model_version": str(metrics["model_version"].iloc[0]),
+        },
+    )
+    context.log.info(f"Published the forecast: {reason}")
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": len(forecast),
+            "stores": int(forecast["store_id"].nunique()),
+            "first_date": str(forecast["date"].min()),
+            "last_date": str(forecast["date"].max()),
+            "backtest": reason,
+            "chain_forecast": MetadataValue.md(_forecast_chart(days, forecast)),
+            "by_store": MetadataValue.md(_by_store(forecast)),
+            "model_version": version,
+            "artifact": MetadataValue.path(str(artifact)),
+        }
+    )
+
+
+def _overall(metrics: "pd.DataFrame") -> "pd.DataFrame":
+    columns = ["mae", "mape", "r2", "bias", "days_scored", "origins", "interval_coverage"]
+    return metrics[metrics["scope"] == "overall"].set_index("model")[columns]
+
+
+def _per_store(metrics: "pd.DataFrame") -> str:
+    stores = metrics[metrics["scope"] == "store"]
+    wide = stores.pivot(index="store_name", columns="model", values=["mae", "mape"])
+    wide.columns = [f"{metric}_{model}" for metric, model in wide.columns]
+    return wide.round(3).to_markdown()
+
+
+def _by_store(forecast: "pd.DataFrame") -> str:
+    """Each store's forecast over the 14 days: total and mean per day, with the interval."""
+    table = forecast.groupby("store_name").agg(
+        total=("prediction", "sum"),
+        total_lower=("prediction_lower", "sum"),
+        total_upper=("prediction_upper", "sum"),
+        per_day=("prediction", "mean"),
+        method=("method", "first"),
+    )
+    return table.round(0).to_markdown()
+
+
+def _bounds(metrics: "pd.DataFrame") -> "pd.DataFrame":
+    """The interval multipliers the backtest measured, per store and chain-wide (None)."""
+    rows = metrics[metrics["model"] == "model"]
+    bounds = rows[["store_id", "interval_lower_ratio", "interval_upper_ratio"]].rename(
+        columns={"interval_lower_ratio": "lower_ratio", "interval_upper_ratio": "upper_ratio"}
+    )
+    return bounds.reset_index(drop=True)
+
+
+def _backtest_chart(predictions: "pd.DataFrame") -> str:
+    """Chain-wide daily revenue: actual and each day's freshest backtest prediction."""
+    from ml_assets.charts import line_chart, markdown_image
+
+    freshest = predictions.sort_values("horizon").drop_duplicates(["store_id", "sales_date"])
+    daily = freshest.groupby("sales_date")[
+        ["actual", "model", "seasonal_naive", "trailing_mean"]
+    ].sum()
+    svg = line_chart(
+        [f"{d:%b %d}" for d in daily.index],
+        {
+            "actual": daily["actual"].tolist(),
+            "model": daily["model"].tolist(),
+            "seasonal naive": daily["seasonal_naive"].tolist(),
+            "trailing mean": daily["trailing_mean"].tolist(),
+        },
+        title="Backtest: chain revenue per day, actual vs forecast from the latest origin",
+        y_label="revenue ($)",
+    )
+    return markdown_image(svg, "Backtest actual vs predicted")
+
+
+def _forecast_chart(days: "StoreDays", forecast: "pd.DataFrame") -> str:
+    """The last eight weeks of chain revenue and the forecast with its (summed) interval."""
+    import numpy as np
+
+    from ml_assets.charts import line_chart, markdown_image
+
+    history = np.nansum(days.revenue[-56:], axis=1)
+    dates = list(days.dates[-56:])
+    ahead = forecast.groupby("date")[["prediction", "prediction_lower", "prediction_upper"]].sum()
+    labels = [f"{d:%b %d}" for d in [*dates, *ahead.index]]
+    gap = [None] * len(ahead)
+    lead = [None] * (len(dates) - 1)
+    svg = line_chart(
+        labels,
+        {
+            "actual": [*history.tolist(), *gap],
+            "forecast": [*lead, float(history[-1]), *ahead["prediction"].tolist()],
+        },
+        band=(
+            [*lead, float(history[-1]), *ahead["prediction_lower"].tolist()],
+            [*lead, float(history[-1]), *ahead["prediction_upper"].tolist()],
+        ),
+        band_label="80% interval (store intervals summed: conservative)",
+        marker_index=len(dates) - 1,
+        title="Chain revenue per day: the last 8 weeks and the next 14 days",
+        y_label="revenue ($)",
+    )
+    return markdown_image(svg, "Revenue forecast")
