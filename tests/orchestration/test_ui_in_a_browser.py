@@ -38,7 +38,9 @@ def materialize_everything(deployment) -> None:
 
 
 def test_asset_graph_launch_and_check_results_in_the_ui(scratch_home):
-    generate(scratch_home, 42, dt.date.today() - dt.timedelta(days=1))
+    # The same sample as the end-to-end test of `make run`, so the whole graph (the forecast's
+    # blocking backtest check included) is built the way that test proves it builds.
+    generate(scratch_home, 60, dt.date.today() - dt.timedelta(days=1), scale=0.5, seed=7)
     deployment, process = start_deployment(scratch_home)
     try:
         materialize_everything(deployment)
