@@ -77,12 +77,11 @@ def stop(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def generate(home: Path, days: int, end: dt.date) -> None:
+def generate(home: Path, days: int, end: dt.date, scale: float = 0.3, seed: int = 11) -> None:
     from dataflow_assets.sample_data import generate as generate_sample
 
-    generate_sample(
-        home, end - dt.timedelta(days=days - 1), days, scale=0.3, seed=11, progress=False
-    )
+    start = end - dt.timedelta(days=days - 1)
+    generate_sample(home, start, days, scale=scale, seed=seed, progress=False)
 
 
 @pytest.fixture
