@@ -47,13 +47,15 @@ def build_warehouse(home: Path, days: int, scale: float) -> tuple[Path, dt.date]
     env = {**os.environ, "DATAFLOW_HOME": str(home), "DAGSTER_HOME": str(home / "dagster")}
     env.pop("DATAFLOW_WAREHOUSE", None)
     began = time.perf_counter()
-    subprocess.run(
+    completed = subprocess.run(
         [sys.executable, "-m", "dataflow_assets.materialize"],
         cwd=REPO,
         env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
     )
+    if completed.returncode != 0:
+        sys.exit(f"materialize failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")
     print(f"platform materialized (ingestion, dbt, ML) in {time.perf_counter() - began:.0f} s")
     return home / "warehouse.duckdb", start
 

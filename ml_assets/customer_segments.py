@@ -38,6 +38,7 @@ SEED = 42
             group_name="ml",
             kinds={"scikitlearn", "duckdb"},
             automation_condition=REFIT_WHEN_MARTS_UPDATE,
+            skippable=True,
         ),
         AssetSpec(
             SEGMENT_PROFILES,
@@ -50,6 +51,7 @@ SEED = 42
             group_name="ml",
             kinds={"duckdb"},
             automation_condition=REFIT_WHEN_MARTS_UPDATE,
+            skippable=True,
         ),
     ],
     pool=DUCKDB_POOL,
@@ -61,6 +63,7 @@ def customer_segments(context: AssetExecutionContext, warehouse: Warehouse):
     from ml_assets.artifacts import artifact_version, save_artifact
     from ml_assets.segmentation import (
         FEATURES,
+        NotEnoughCustomers,
         candidates_table,
         customer_features,
         fit_segments,
@@ -69,7 +72,12 @@ def customer_segments(context: AssetExecutionContext, warehouse: Warehouse):
     with warehouse.connect(read_only=True) as connection:
         customers = connection.execute("select * from marts.dim_customers").df()
     features = customer_features(customers)
-    result = fit_segments(features, seed=SEED)
+    try:
+        result = fit_segments(features, seed=SEED)
+    except NotEnoughCustomers as few:
+        # A young data set is not an error; nothing is published until it can be judged.
+        context.log.warning(f"Segments not refitted: {few}")
+        return
     version = artifact_version(context.run.run_id)
     assignments = result.assignments.assign(model_version=version)
     profiles = result.profiles.assign(model_version=version)

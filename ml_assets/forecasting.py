@@ -79,6 +79,10 @@ MIN_LEVEL = 1.0
 THREADS = 1
 
 
+class NotEnoughHistory(ValueError):
+    """Too little daily sales history to fit or to judge a forecast honestly."""
+
+
 @dataclass(frozen=True)
 class StoreDays:
     """Daily sales as aligned (day x store) matrices; NaN before a store opened."""
@@ -108,7 +112,7 @@ def store_days(sales: pd.DataFrame) -> StoreDays:
             "(make materialize) before fitting the forecast."
         )
     if sales.empty:
-        raise ValueError("marts.fct_daily_store_sales is empty: load some orders first.")
+        raise NotEnoughHistory("marts.fct_daily_store_sales is empty: load some orders first.")
     frame = sales.assign(sales_date=pd.to_datetime(sales["sales_date"]))
     dates = pd.date_range(frame["sales_date"].min(), frame["sales_date"].max(), freq="D")
     names = frame.drop_duplicates("store_id").set_index("store_id")["store_name"]
@@ -269,7 +273,7 @@ def fit_model(
     training = training_examples(days) if training is None else training
     train = training[training["target_index"] <= through]
     if len(train) < 2 * HORIZON_DAYS:
-        raise ValueError(
+        raise NotEnoughHistory(
             f"Only {len(train)} training examples by {days.dates[through].date()}: the forecast "
             "needs a few weeks of daily sales per store. Load more history first."
         )
@@ -305,7 +309,7 @@ def rolling_origin_backtest(
     """
     origins = backtest_origins(days) if origins is None else np.asarray(origins, dtype=int)
     if len(origins) == 0:
-        raise ValueError(
+        raise NotEnoughHistory(
             f"History of {len(days.dates)} days is too short for a backtest: it needs "
             f"{MIN_TRAINING_DAYS + HORIZON_DAYS} days (training plus one {HORIZON_DAYS}-day window)."
         )

@@ -84,6 +84,10 @@ SILHOUETTE_FLOOR = 0.25
 THREADS = 1
 
 
+class NotEnoughCustomers(ValueError):
+    """Too few customers with enough orders to compare clusterings honestly."""
+
+
 @dataclass(frozen=True)
 class Candidate:
     """One model family at one k, scored on the same data."""
@@ -290,7 +294,7 @@ def _fit_segments(features: pd.DataFrame, seed: int) -> SegmentationResult:
     keep = describable(features)
     clustered = features.loc[keep].reset_index(drop=True)
     if len(clustered) < max(CANDIDATE_K) * 5:
-        raise ValueError(
+        raise NotEnoughCustomers(
             f"Only {len(clustered)} customers have {MIN_ORDERS_TO_SEGMENT}+ orders; segmentation "
             f"needs at least {max(CANDIDATE_K) * 5}. Load more order history first."
         )

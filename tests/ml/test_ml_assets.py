@@ -125,3 +125,14 @@ def test_materializing_the_forecast_alone_after_a_losing_backtest_publishes_noth
     (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     assert "not published" in str(failure.event_specific_data.error.message)
     assert "revenue_forecast" not in tables(warehouse)
+
+
+def test_too_young_a_data_set_publishes_nothing_and_fails_nothing(home):
+    warehouse = home / "warehouse.duckdb"
+    write_marts(warehouse, planted_customers(per_group=5), planted_store_sales(days=21))
+    result = run(warehouse)
+
+    assert result.success
+    assert result.get_asset_check_evaluations() == []
+    assert tables(warehouse) == set()
+    assert not result.get_asset_materialization_events()
