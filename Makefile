@@ -23,7 +23,7 @@ SCALE ?= 1.0
 SEED ?= 42
 SAMPLE_ARGS ?= --days $(DAYS) --scale $(SCALE) --seed $(SEED)
 
-.PHONY: help env manifest instance sample-data import-dump materialize run test lint dev docs bench clean
+.PHONY: help env manifest instance sample-data import-dump materialize run restore test lint dev docs bench clean
 
 help:
 	@echo "make run          set up, generate one year of sample data, materialize everything, summarize"
@@ -32,6 +32,7 @@ help:
 	@echo "make dev          Dagster UI and daemon on http://127.0.0.1:3000"
 	@echo "make docs         build and serve the dbt docs on http://127.0.0.1:8080"
 	@echo "make import-dump DUMP=<folder>  bring in a jafgen output folder as daily files"
+	@echo "make restore      rebuild the warehouse from the newest backup, then reload files landed since"
 	@echo "make bench        run the benchmarks (ratios, never pass/fail)"
 
 # The environment: uv from PyPI if missing, then exactly the lock file.
@@ -65,6 +66,10 @@ materialize: env manifest instance
 	$(BIN)/python -m dataflow_assets.materialize
 
 run: sample-data materialize
+
+# RESTORE_ARGS="--backup <dir>" picks a backup; RESTORE_ARGS=--no-reload skips reloading files.
+restore: env instance
+	$(BIN)/python -m dataflow_assets.operations.restore $(RESTORE_ARGS)
 
 lint: env
 	$(BIN)/ruff check .

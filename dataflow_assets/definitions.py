@@ -9,6 +9,7 @@ from dataflow_assets.dbt import dbt_asset_definitions
 from dataflow_assets.ingestion.database import database_assets
 from dataflow_assets.ingestion.files import landing_assets
 from dataflow_assets.ingestion.weather import raw_weather
+from dataflow_assets.operations.backups import warehouse_backup
 from dataflow_assets.policies import daily_freshness_checks, policy_sensors, with_platform_policies
 from dataflow_assets.resources import resources_for_environment
 from dataflow_assets.schedules import jobs, schedules
@@ -21,7 +22,14 @@ freshness_checks = daily_freshness_checks(
 
 defs = Definitions(
     assets=with_platform_policies(
-        [*landing_assets, *database_assets, raw_weather, *dbt_asset_definitions(), *ml_assets]
+        [
+            *landing_assets,
+            *database_assets,
+            raw_weather,
+            *dbt_asset_definitions(),
+            *ml_assets,
+            warehouse_backup,
+        ]
     ),
     asset_checks=[*ingestion_checks, *ml_asset_checks, *freshness_checks],
     jobs=jobs,

@@ -163,6 +163,9 @@ def _topological(parents: Mapping[AssetKey, set[AssetKey]], keys: set[AssetKey])
     return ordered
 
 
+MAINTENANCE_GROUPS = {"operations"}
+
+
 def materialize_everything(
     first_day: dt.date | None = None, last_day: dt.date | None = None
 ) -> RunReport:
@@ -175,7 +178,12 @@ def materialize_everything(
     checks = list(defs.asset_checks or [])
     resources = dict(defs.resources or {})
     graph = defs.resolve_asset_graph()
-    materializable = {key for key in graph.get_all_asset_keys() if graph.get(key).is_materializable}
+    # Maintenance (the warehouse backup) runs on its own schedule, not as part of building data.
+    materializable = {
+        key
+        for key in graph.get_all_asset_keys()
+        if graph.get(key).is_materializable and graph.get(key).group_name not in MAINTENANCE_GROUPS
+    }
     parents = {key: set(graph.get(key).parent_keys) & materializable for key in materializable}
     partitioned = {key for key in materializable if graph.get(key).partitions_def is not None}
     window = (

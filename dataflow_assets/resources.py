@@ -13,7 +13,7 @@ import os
 import random
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from pydantic import Field
 
 from dataflow_assets import settings
 from dataflow_assets.contract import WEATHER_DAILY_VARIABLES, City, weather_snapshot_file_name
+from dataflow_assets.file_access import restrict_file_access
 
 # Every asset, check and dbt step that opens the warehouse runs in this Dagster pool; the
 # instance config limits it to one slot because DuckDB allows a single writing process.
@@ -41,12 +42,17 @@ class Warehouse(ConfigurableResource):
     memory_limit: str = Field(default="4GB", description="DuckDB memory_limit per connection.")
 
     @contextmanager
-    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(
+        self, read_only: bool = False, files_under: Sequence[str | Path] = ()
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to the warehouse whose SQL may touch no other file than those under
+        ``files_under`` (e.g. the landing zone for a load): see ``file_access``."""
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         connection = duckdb.connect(
             self.path, read_only=read_only, config={"memory_limit": self.memory_limit}
         )
         try:
+            restrict_file_access(connection, files_under)
             yield connection
         finally:
             connection.close()

@@ -1,4 +1,4 @@
-"""Schedules: the operational-database snapshots and the weather, once a day."""
+"""Schedules: the operational-database snapshots, the weather and the warehouse backup, once a day."""
 
 import datetime as dt
 
@@ -8,6 +8,7 @@ from dagster import (
     RunRequest,
     ScheduleDefinition,
     ScheduleEvaluationContext,
+    SkipReason,
     define_asset_job,
     schedule,
 )
@@ -16,9 +17,10 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from dataflow_assets.contract import DATABASE_ENTITIES
+from dataflow_assets.contract import DATABASE_ENTITIES, STORES
 from dataflow_assets.partitions import daily_partitions
 
+STORES_KEY = AssetKey(["raw", STORES.name])
 # Open-Meteo's archive fills in the last few days late; each daily run re-reads a week.
 WEATHER_LOOKBACK_DAYS = 7
 
@@ -33,6 +35,12 @@ weather_job = define_asset_job(
     selection=[AssetKey(["raw", "weather"])],
     partitions_def=daily_partitions,
     description="Load daily weather for every store city.",
+)
+
+warehouse_backup_job = define_asset_job(
+    "warehouse_backup_job",
+    selection=[AssetKey(["audit", "warehouse_backup"])],
+    description="Export the warehouse to a new backup and delete those beyond the retention.",
 )
 
 reference_data_schedule = ScheduleDefinition(
@@ -55,7 +63,13 @@ def weather_window(today: dt.date) -> tuple[dt.date, dt.date]:
     cron_schedule="0 6 * * *",
     default_status=DefaultScheduleStatus.RUNNING,
 )
-def weather_schedule(context: ScheduleEvaluationContext) -> RunRequest:
+def weather_schedule(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:
+    # The cities come from raw.stores; before the first snapshot there is nothing to ask for.
+    if context.instance.get_latest_materialization_event(STORES_KEY) is None:
+        return SkipReason(
+            "raw/stores has never been loaded, so there are no store cities to fetch weather "
+            "for: materialize the reference data (reference_data_job) first."
+        )
     start, end = weather_window(context.scheduled_execution_time.date())
     return RunRequest(
         run_key=f"weather:{start}:{end}",
@@ -66,5 +80,13 @@ def weather_schedule(context: ScheduleEvaluationContext) -> RunRequest:
     )
 
 
-schedules = [reference_data_schedule, weather_schedule]
-jobs = [reference_data_job, weather_job]
+# 04:00, between the snapshots (02:00) and the weather (06:00), before the day's files are due.
+warehouse_backup_schedule = ScheduleDefinition(
+    name="warehouse_backup_schedule",
+    job=warehouse_backup_job,
+    cron_schedule="0 4 * * *",
+    default_status=DefaultScheduleStatus.RUNNING,
+)
+
+schedules = [reference_data_schedule, weather_schedule, warehouse_backup_schedule]
+jobs = [reference_data_job, weather_job, warehouse_backup_job]

@@ -9,6 +9,9 @@ they are tested without a Dagster instance:
   identical re-drop launches nothing), a new hash does (a changed file is reloaded);
 - there is no "newer than the last tick" filter, so a file copied in with an old mtime is
   still seen;
+- a file the sensor sees for the first time whose business day was materialized after the file
+  was last written is already loaded (``make run`` before ``make dev``, a sensor reset), so it
+  starts nothing;
 - files that belong to no partition (no date in the name, an impossible date, an unknown
   type or folder, a path leaving the zone) start a run of ``audit/unplaceable_files``, which
   quarantines them in the ledger with the reason.
@@ -30,6 +33,7 @@ from pathlib import Path
 import requests
 from dagster import (
     AssetKey,
+    DagsterInstance,
     DefaultSensorStatus,
     RunFailureSensorContext,
     RunRequest,
@@ -91,8 +95,13 @@ def plan_tick(
     now_ns: int,
     last_partition: dt.date,
     content_id: Callable[[Path, str], str] = landing.content_id,
+    loaded_at_ns: Callable[[str, dt.date], int | None] = lambda entity, day: None,
 ) -> tuple[list[PlannedRequest], Cursor]:
-    """Which runs this tick requests, and the cursor to remember for the next tick."""
+    """Which runs this tick requests, and the cursor to remember for the next tick.
+
+    ``loaded_at_ns(entity, day)`` is when that business day of that entity was last
+    materialized (None if never); it is asked only about files the cursor has never seen.
+    """
     remembered: dict[str, Remembered] = {}
     ready: dict[str, tuple[str, dt.date] | str] = {}
     for seen in observations:
@@ -113,14 +122,21 @@ def plan_tick(
             continue  # still being written, perhaps: look again next tick
         if state.sha256 is None:
             state.sha256 = content_id(landing_root, seen.relative_path)
-        if state.sha256 != state.requested_sha256:
-            ready[seen.relative_path] = landing.partition_of(
-                landing_root,
-                seen.relative_path,
-                LANDING_ENTITY_NAMES,
-                settings.partitions_start(),
-                last_partition,
-            )
+        if state.sha256 == state.requested_sha256:
+            continue
+        placed = landing.partition_of(
+            landing_root,
+            seen.relative_path,
+            LANDING_ENTITY_NAMES,
+            settings.partitions_start(),
+            last_partition,
+        )
+        if before is None and not isinstance(placed, str):
+            loaded = loaded_at_ns(*placed)
+            if loaded is not None and loaded >= seen.mtime_ns:
+                state.requested_sha256 = state.sha256  # loaded by a run this sensor did not start
+                continue
+        ready[seen.relative_path] = placed
 
     by_day: dict[dt.date, dict[str, list[str]]] = {}
     unplaceable: list[str] = []
@@ -183,6 +199,7 @@ def landing_zone_sensor(context: SensorEvaluationContext) -> SensorResult | Skip
         Cursor.from_json(context.cursor),
         now_ns=time.time_ns(),
         last_partition=last_partition_day(dt.date.today()),
+        loaded_at_ns=_materialization_times(context.instance),
     )
     run_requests = [
         RunRequest(
@@ -198,6 +215,31 @@ def landing_zone_sensor(context: SensorEvaluationContext) -> SensorResult | Skip
             skip_reason=SkipReason("no new or changed landing files"), cursor=cursor.to_json()
         )
     return SensorResult(run_requests=run_requests, cursor=cursor.to_json())
+
+
+def _materialization_times(instance: DagsterInstance) -> Callable[[str, dt.date], int | None]:
+    """When each daily partition of a landing entity was last materialized, read from the
+    instance's event log once per entity and only when asked (a tick with a new file)."""
+    by_entity: dict[str, dict[str, int]] = {}
+
+    def loaded_at_ns(entity: str, day: dt.date) -> int | None:
+        if entity not in by_entity:
+            latest: dict[str, int] = {}
+            cursor = None
+            while True:
+                page = instance.fetch_materializations(
+                    AssetKey(["raw", entity]), limit=1000, cursor=cursor, ascending=True
+                )
+                for record in page.records:
+                    if record.partition_key:
+                        latest[record.partition_key] = int(record.timestamp * 1_000_000_000)
+                if not page.has_more:
+                    break
+                cursor = page.cursor
+            by_entity[entity] = latest
+        return by_entity[entity].get(day.isoformat())
+
+    return loaded_at_ns
 
 
 RUN_FAILURES_DDL = """

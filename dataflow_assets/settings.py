@@ -79,3 +79,26 @@ def partitions_start() -> dt.date:
         raise ValueError(
             f"DATAFLOW_PARTITIONS_START={raw!r} is not a date; set it as YYYY-MM-DD, e.g. 2018-09-01"
         ) from error
+
+
+def backups_dir() -> Path:
+    """Where the daily warehouse backups go, one folder per backup named by its UTC time."""
+    return Path(os.environ.get("DATAFLOW_BACKUP_DIR", dataflow_home() / "backups"))
+
+
+DEFAULT_BACKUP_RETENTION = 7
+
+
+def backup_retention() -> int:
+    """How many backups to keep; older ones are deleted after each new backup."""
+    raw = os.environ.get("DATAFLOW_BACKUP_RETENTION", str(DEFAULT_BACKUP_RETENTION))
+    try:
+        keep = int(raw)
+    except ValueError:
+        keep = 0
+    if keep < 1:
+        raise ValueError(
+            f"DATAFLOW_BACKUP_RETENTION={raw!r} is not a whole number of backups to keep; "
+            f"set it to 1 or more (default {DEFAULT_BACKUP_RETENTION})."
+        )
+    return keep

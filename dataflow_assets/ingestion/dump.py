@@ -22,6 +22,7 @@ import sqlalchemy
 
 from dataflow_assets import settings
 from dataflow_assets.contract import DATABASE_ENTITIES, ENTITIES, LANDING_ENTITIES
+from dataflow_assets.file_access import restrict_file_access
 
 # How each event entity finds its business day: items take the day of their order.
 BUSINESS_DATE_SQL = {
@@ -110,6 +111,7 @@ def write_reference_tables(folder: Path, database_url: str) -> dict[str, int]:
 def import_dump(folder: Path, landing_root: Path, database_url: str) -> DumpImport:
     landing_root.mkdir(parents=True, exist_ok=True)
     with duckdb.connect() as connection:
+        restrict_file_access(connection, [folder, landing_root])
         files, undated = split_into_daily_files(connection, folder, landing_root)
     return DumpImport(files, write_reference_tables(folder, database_url), undated)
 

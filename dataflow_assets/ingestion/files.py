@@ -51,9 +51,10 @@ def landing_asset(entity: Entity) -> AssetsDefinition:
         context: AssetExecutionContext, warehouse: Warehouse, landing_zone: LandingZone
     ) -> MaterializeResult:
         start, end = business_days(context.partition_time_window)
-        with warehouse.connect() as connection:
+        # The load's SQL reads landed files and nothing else on the machine.
+        with warehouse.connect(files_under=[landing_zone.path]) as connection:
             result = load_landing_range(
-                connection, landing_zone.path, entity, start, end, load_id=context.run_id
+                connection, landing_zone.path, entity, start, end, load_id=context.run.run_id
             )
         for outcome in result.files:
             if outcome.status == "quarantined":
@@ -102,7 +103,7 @@ def unplaceable_files(
     with warehouse.connect() as connection:
         ensure_audit_tables(connection)
         connection.execute("begin transaction")
-        record_in_ledger(connection, entries, load_id=context.run_id)
+        record_in_ledger(connection, entries, load_id=context.run.run_id)
         connection.execute("commit")
     return MaterializeResult(
         metadata={

@@ -144,3 +144,66 @@ def test_unplaceable_files_are_quarantined_in_the_ledger_with_their_reason(tmp_p
     assert "YYYY-MM-DD" in rows["orders/orders.csv"]
     assert "not a calendar date" in rows["orders/2024-02-30.csv"]
     assert "outside the landing zone" in rows["orders/2024-03-06.csv"]
+
+
+def test_first_sight_of_a_file_already_loaded_starts_nothing_but_a_later_edit_does(tmp_path):
+    path = write(tmp_path, "orders/2024-03-05.csv")
+    mtime_ns = path.stat().st_mtime_ns
+    loaded_after_written = {("orders", dt.date(2024, 3, 5)): mtime_ns + 1}
+
+    def loaded_at_ns(entity, day):
+        return loaded_after_written.get((entity, day))
+
+    requests, cursor = plan_tick(
+        tmp_path, observe(tmp_path), Cursor(), time.time_ns(), TODAY, loaded_at_ns=loaded_at_ns
+    )
+    assert requests == []
+    path.write_text(HEADER + "o1,c,2024-03-05T08:00:00,s,100,6,106\n")
+    stamp = time.time() - 3600
+    os.utime(path, (stamp, stamp))
+    requests, _ = plan_tick(
+        tmp_path, observe(tmp_path), cursor, time.time_ns(), TODAY, loaded_at_ns=loaded_at_ns
+    )
+    assert [r.partition_key for r in requests] == ["2024-03-05"]
+
+
+def test_first_sight_of_a_file_written_after_its_day_was_loaded_starts_a_run(tmp_path):
+    path = write(tmp_path, "orders/2024-03-05.csv")
+    requests, _ = plan_tick(
+        tmp_path,
+        observe(tmp_path),
+        Cursor(),
+        time.time_ns(),
+        TODAY,
+        loaded_at_ns=lambda entity, day: path.stat().st_mtime_ns - 1,
+    )
+    assert [r.partition_key for r in requests] == ["2024-03-05"]
+
+
+def test_days_loaded_before_the_sensor_started_are_not_loaded_again(tmp_path, monkeypatch):
+    # `make run` then `make dev`: the sensor's first tick sees a year of files it never
+    # requested, and the instance says each day is already in.
+    from dagster import materialize
+
+    from dataflow_assets.ingestion.files import raw_orders
+    from dataflow_assets.resources import LandingZone, Warehouse
+
+    zone = tmp_path / "landing"
+    monkeypatch.setenv("DATAFLOW_LANDING_DIR", str(zone))
+    loaded_day, new_day = (dt.date.today() - dt.timedelta(days=n) for n in (2, 1))
+    line = "o{n},c,{day}T08:00:00,s,100,6,106\n"
+    write(zone, f"orders/{loaded_day}.csv", HEADER + line.format(n=1, day=loaded_day))
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize(
+            [raw_orders],
+            partition_key=loaded_day.isoformat(),
+            instance=instance,
+            resources={
+                "warehouse": Warehouse(path=str(tmp_path / "warehouse.duckdb")),
+                "landing_zone": LandingZone(root=str(zone)),
+            },
+        )
+        assert result.success
+        write(zone, f"orders/{new_day}.csv", HEADER + line.format(n=2, day=new_day))
+        sensed = landing_zone_sensor(build_sensor_context(instance=instance))
+    assert [r.partition_key for r in sensed.run_requests] == [new_day.isoformat()]

@@ -155,15 +155,21 @@ def test_partition_is_written_only_when_every_city_parsed(httpserver, tmp_path):
     assert weather_rows(warehouse) == [("Boston", START), ("Chicago", START)]  # kept intact
 
 
-def test_weather_schedule_rereads_the_last_week_up_to_yesterday():
-    from dagster import build_schedule_context
+def test_weather_schedule_rereads_the_last_week_up_to_yesterday_once_stores_are_known():
+    from dagster import AssetKey, AssetMaterialization, build_schedule_context, instance_for_test
 
     from dataflow_assets.schedules import weather_schedule
 
-    context = build_schedule_context(
-        scheduled_execution_time=dt.datetime(2024, 3, 10, 6, tzinfo=dt.UTC)
-    )
-    request = weather_schedule(context)
+    at_six = dt.datetime(2024, 3, 10, 6, tzinfo=dt.UTC)
+    with instance_for_test() as instance:
+        before_stores = weather_schedule(
+            build_schedule_context(instance=instance, scheduled_execution_time=at_six)
+        )
+        instance.report_runless_asset_event(AssetMaterialization(AssetKey(["raw", "stores"])))
+        request = weather_schedule(
+            build_schedule_context(instance=instance, scheduled_execution_time=at_six)
+        )
+    assert "raw/stores has never been loaded" in before_stores.skip_message
     assert request.tags["dagster/asset_partition_range_start"] == "2024-03-03"
     assert request.tags["dagster/asset_partition_range_end"] == "2024-03-09"
 

@@ -1,0 +1,1 @@
+"""Running the platform safely: warehouse backups and the restore that reads them."""
