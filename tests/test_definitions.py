@@ -72,3 +72,12 @@ def test_dagster_validates_the_workspace_code_location():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All code locations passed validation" in result.stdout + result.stderr
+
+
+def test_every_asset_has_its_layers_freshness_policy_but_the_event_driven_audit(asset_graph):
+    without = sorted(
+        key.to_user_string()
+        for key in asset_graph.get_all_asset_keys()
+        if asset_graph.get(key).is_materializable and asset_graph.get(key).freshness_policy is None
+    )
+    assert without == ["audit/unplaceable_files"]
