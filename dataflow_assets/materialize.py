@@ -128,12 +128,13 @@ def plan_runs(
         if earliest % 2 != kind(key):
             earliest += 1
         wave[key] = earliest
-    # Latest: as late as the children allow, keeping the kind's parity.
+    # Latest: as late as the children allow, keeping the kind's parity; a leaf goes to the last
+    # run of its kind rather than opening one more run (one more dbt invocation) after it.
     last = max(wave.values(), default=0)
     for key in reversed(order):
         latest = min(
             (wave[c] - (kind(c) != kind(key)) for c in children[key]),
-            default=last + (last % 2 != kind(key)),
+            default=last - (last % 2 != kind(key)),
         )
         if latest % 2 != kind(key):
             latest -= 1

@@ -55,3 +55,21 @@ def test_every_asset_runs_once_and_after_its_parents():
                 assert position[parent] < position[key]
     for run in plan:
         assert {key in partitioned for key in run.keys} == {run.partitioned}
+
+
+def test_a_leaf_joins_the_last_run_of_its_kind_instead_of_opening_another():
+    parents = graph(
+        raw_orders=[],
+        stg_orders=["raw_orders"],
+        fct_orders=["stg_orders"],
+        fct_tweets=["stg_orders"],  # partitioned, nothing downstream
+        segments=["fct_orders"],
+    )
+    partitioned = {AssetKey("raw_orders"), AssetKey("fct_orders"), AssetKey("fct_tweets")}
+    plan = plan_runs(parents, partitioned)
+    assert [(run.partitioned, run.keys) for run in plan] == [
+        (True, keys("raw_orders")),
+        (False, keys("stg_orders")),
+        (True, keys("fct_orders", "fct_tweets")),
+        (False, keys("segments")),
+    ]

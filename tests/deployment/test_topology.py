@@ -47,7 +47,7 @@ from tests.postgres_server import postgres_server
 DAYS, SCALE, SEED = 40, 0.3, 23
 LOCATION, REPOSITORY = "dataflow", "__repository__"
 ASSET_JOB = "__ASSET_JOB"
-PG_USER, PG_PASSWORD = "dataflow", "topology-test"  # a throwaway local server
+PG_USER, PG_PASSWORD = "dataflow", "topology-test"  # secret-scan: allow throwaway local server
 # The daemon dies while this run of the plan is in progress; the next one is submitted meanwhile.
 INTERRUPTED_RUN = 1
 FINISHED = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
