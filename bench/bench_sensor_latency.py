@@ -8,7 +8,7 @@ careful producer does) and measures, from the instance's records:
 - the first sensor tick after the drop, and the tick that requested the run;
 - the run's creation (queued) and its start (the run worker is up and executing).
 
-Repeated three times (a random 0-15 s pause before each drop samples the tick phase); prints the
+Repeated three times (a random pause of up to one sensor interval before each drop samples the tick phase); prints the
 median and the maximum against the target (<= 35 s from drop to run start). A benchmark, not a
 test: it never fails on a time.
 
