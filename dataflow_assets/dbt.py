@@ -43,6 +43,9 @@ PARTITIONED_MODELS = "tag:partitioned"
 # Run tag that turns a run of the partitioned facts into `dbt build --full-refresh`: backfills
 # launched from the UI take tags, not run config.
 FULL_REFRESH_TAG = "dataflow/dbt_full_refresh"
+# dbt unit tests check the SQL, not the data: `make test` runs them on every change (tests/dbt),
+# so the platform's builds skip them instead of paying for them in every run.
+BUILD = ["build", "--exclude-resource-type", "unit_test"]
 # Materializations whose rows are worth counting after a build (views would re-run their query).
 COUNTED_MATERIALIZATIONS = frozenset({"table", "incremental", "snapshot"})
 
@@ -109,10 +112,10 @@ def dbt_build_args(
     A full refresh ignores the window on purpose: it rebuilds every business day at once.
     """
     if full_refresh:
-        return ["build", "--full-refresh"]
+        return [*BUILD, "--full-refresh"]
     if window is None:
-        return ["build"]
-    return ["build", "--vars", json.dumps(partition_window_vars(*window))]
+        return [*BUILD]
+    return [*BUILD, "--vars", json.dumps(partition_window_vars(*window))]
 
 
 def row_count_sql(

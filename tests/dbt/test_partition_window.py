@@ -37,19 +37,32 @@ def test_a_window_that_ends_before_it_starts_is_refused():
 
 def test_a_partition_range_builds_with_its_window_as_dbt_vars():
     args = dbt_build_args((MARCH_1, MARCH_31))
-    assert args[:2] == ["build", "--vars"]
-    assert json.loads(args[2]) == {
+    assert args[0] == "build"
+    assert args[-2] == "--vars"
+    assert json.loads(args[-1]) == {
         "business_date_start": "2024-03-01",
         "business_date_end": "2024-03-31",
     }
 
 
 def test_a_full_refresh_rebuilds_every_day_whatever_the_window():
-    assert dbt_build_args((MARCH_1, MARCH_31), full_refresh=True) == ["build", "--full-refresh"]
+    args = dbt_build_args((MARCH_1, MARCH_31), full_refresh=True)
+    assert args[0] == "build"
+    assert "--full-refresh" in args
+    assert "--vars" not in args
 
 
 def test_unpartitioned_models_build_without_vars():
-    assert dbt_build_args() == ["build"]
+    args = dbt_build_args()
+    assert args[0] == "build"
+    assert "--vars" not in args
+
+
+def test_platform_builds_leave_unit_tests_to_make_test():
+    """Unit tests check the SQL on every change (tests/dbt); scheduled builds check the data."""
+    for args in (dbt_build_args(), dbt_build_args((MARCH_1, MARCH_31)),
+                 dbt_build_args((MARCH_1, MARCH_31), full_refresh=True)):  # fmt: skip
+        assert args[args.index("--exclude-resource-type") + 1] == "unit_test"
 
 
 @pytest.mark.parametrize("value", ["true", "True", "1", "yes"])

@@ -40,6 +40,9 @@ def test_ten_days_of_files_dropped_together_all_load_once_without_lock_errors(
             # one rename per folder: all the days appear at once
             shutil.move(staged / entity, landing / entity)
         dropped = sorted(p.relative_to(landing).as_posix() for p in landing.rglob("*.csv"))
+        # The sample has no orders on a first day that falls on a weekend: count the days dropped.
+        days_dropped = {p.split("/")[-1].removesuffix(".csv") for p in dropped}
+        assert len(days_dropped) >= DAYS - 2
 
         monkeypatch.setenv("DAGSTER_HOME", str(deployment.dagster_home))
         deadline = time.monotonic() + 900
@@ -49,7 +52,8 @@ def test_ten_days_of_files_dropped_together_all_load_once_without_lock_errors(
                     RunsFilter(tags={"dataflow/trigger": "landing_zone_sensor"})
                 )
                 pending = instance.get_runs(RunsFilter(statuses=list(UNFINISHED)))
-                if len({r.tags.get("dagster/partition") for r in runs}) >= DAYS and not pending:
+                partitions_run = {r.tags.get("dagster/partition") for r in runs}
+                if partitions_run >= days_dropped and not pending:
                     break
                 time.sleep(5)
             runs = instance.get_runs(RunsFilter())
@@ -69,7 +73,7 @@ def test_ten_days_of_files_dropped_together_all_load_once_without_lock_errors(
         stop(process)
 
     sensor_runs = [r for r in runs if r.tags.get("dataflow/trigger") == "landing_zone_sensor"]
-    assert len({r.tags["dagster/partition"] for r in sensor_runs}) == DAYS
+    assert {r.tags["dagster/partition"] for r in sensor_runs} == days_dropped
     assert failures == [], (deployment.home / "dagster-dev.log").read_text()[-3000:]
     assert lock_errors == []
     with duckdb.connect(str(scratch_home / "warehouse.duckdb"), read_only=True) as connection:
