@@ -467,12 +467,6 @@ def _dbt(args: list[str]) -> None:
         raise SystemExit(f"dbt {' '.join(args)} failed:\n{completed.stdout[-3000:]}")
 
 
-def _window_vars(first: dt.date, last: dt.date) -> str:
-    from dataflow_assets.dbt import partition_window_vars
-
-    return json.dumps(partition_window_vars(first, last))
-
-
 def _fit_ml(warehouse) -> None:
     """Both ML models fitted and published as the assets do, minus artifacts and charts."""
     from ml_assets.forecasting import (
@@ -536,7 +530,10 @@ def direct_everything(first: str, last: str) -> dict:
     with timed(timings, "checks"):
         _audit(warehouse)
     with timed(timings, "dbt"):
-        _dbt(["build", "--vars", _window_vars(first_day, last_day)])
+        # The arguments the dbt assets pass, so both arms build and test the same nodes.
+        from dataflow_assets.dbt import dbt_build_args
+
+        _dbt(dbt_build_args((first_day, last_day)))
     with timed(timings, "ml"):
         _fit_ml(warehouse)
     return timings
@@ -556,7 +553,9 @@ def direct_rebuild_partitioned(first: str, last: str) -> dict:
     with timed(timings, "checks"):
         _audit(warehouse)
     with timed(timings, "dbt"):
-        _dbt(["build", "--full-refresh", "--select", "tag:partitioned"])
+        from dataflow_assets.dbt import PARTITIONED_MODELS, dbt_build_args
+
+        _dbt([*dbt_build_args(full_refresh=True), "--select", PARTITIONED_MODELS])
     return timings
 
 
