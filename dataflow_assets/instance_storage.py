@@ -5,10 +5,12 @@ batch and close its only connection afterwards. Closing the last connection to a
 checkpoints it, and a new engine throws away SQLAlchemy's compiled-statement cache, so each
 event cost about 16 ms here, most of it spent opening, checkpointing and closing the file; a
 year's backfill writes two events per partition per asset, thousands in all. On one engine an
-event costs under 4 ms (bench/bench_event_log.py, docs/benchmarks.md). These subclasses change only how a connection is obtained: one engine per
-process holding one open connection, and WAL's ``synchronous=NORMAL`` (a crash of the machine
-can lose the last events; a crash of a process cannot). The schema, the queries and the files
-are Dagster's. Production uses PostgreSQL (deploy/dagster.yaml) and none of this.
+event costs under 4 ms (bench/bench_event_log.py, docs/benchmarks.md).
+
+These subclasses change only how a connection is obtained: one engine per process holding one
+open connection, and WAL's ``synchronous=NORMAL`` (a crash of the machine can lose the last
+events; a crash of a process cannot). The schema, the queries and the files are Dagster's.
+Production uses PostgreSQL (deploy/dagster.yaml) and none of this.
 """
 
 import os
