@@ -58,23 +58,17 @@ class _EnginePerProcess:
         with self._shared_engine().connect() as connection, connection.begin():
             yield connection
 
-    def _dispose_engine(self) -> None:
+    def dispose(self) -> None:
         if self._engine is not None and self._engine_pid == os.getpid():
             self._engine.dispose()
         self._engine = None
+        super().dispose()  # the Dagster storage's own (e.g. the event log's file watcher)
 
 
 class PooledSqliteEventLogStorage(_EnginePerProcess, ConsolidatedSqliteEventLogStorage):
     """Dagster's consolidated SQLite event log (one file for every run), on a shared engine."""
 
-    @contextmanager
-    def _connect(self) -> Iterator[Connection]:
-        with self._transaction() as connection:
-            yield connection
-
-    def dispose(self) -> None:
-        self._dispose_engine()
-        super().dispose()
+    _connect = _EnginePerProcess._transaction
 
 
 class PooledSqliteRunStorage(_EnginePerProcess, SqliteRunStorage):
@@ -87,11 +81,4 @@ class PooledSqliteRunStorage(_EnginePerProcess, SqliteRunStorage):
         runs_dir = os.path.join(config_value["base_dir"], "history")
         return cls.from_local(inst_data=inst_data, base_dir=runs_dir)
 
-    @contextmanager
-    def connect(self) -> Iterator[Connection]:
-        with self._transaction() as connection:
-            yield connection
-
-    def dispose(self) -> None:
-        self._dispose_engine()
-        super().dispose()
+    connect = _EnginePerProcess._transaction
