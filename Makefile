@@ -38,7 +38,7 @@ help:
 # The environment: uv from PyPI if missing, then exactly the lock file.
 $(BIN)/.synced: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON_BOOTSTRAP) -m pip install --quiet --disable-pip-version-check uv
-	$(UV) sync --frozen --python 3.11
+	$(UV) sync --frozen --python 3.11 --compile-bytecode
 	@touch $@
 
 env: $(BIN)/.synced
