@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from dagster import DailyPartitionsDefinition, TimeWindow
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 
 from dataflow_assets import settings
 
@@ -17,3 +21,11 @@ daily_partitions = DailyPartitionsDefinition(
 def business_days(window: TimeWindow) -> tuple[dt.date, dt.date]:
     """First and last business day (inclusive) of a partition window (whose end is exclusive)."""
     return window.start.date(), (window.end - dt.timedelta(days=1)).date()
+
+
+def partition_range_tags(first: dt.date, last: dt.date) -> dict[str, str]:
+    """Run tags that make one run cover the business days [first, last] (single-run backfill)."""
+    return {
+        ASSET_PARTITION_RANGE_START_TAG: first.isoformat(),
+        ASSET_PARTITION_RANGE_END_TAG: last.isoformat(),
+    }

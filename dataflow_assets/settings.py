@@ -55,6 +55,13 @@ def duckdb_memory_limit() -> str:
     return os.environ.get("DATAFLOW_DUCKDB_MEMORY_LIMIT", "4GB")
 
 
+def content_index_path(warehouse: Path | None = None) -> Path:
+    """SQLite sidecar of the warehouse listing the landed contents its ledger holds as loaded:
+    what the landing-zone sensor reads, since it never opens the warehouse."""
+    warehouse = warehouse or warehouse_path()
+    return warehouse.with_name(f"{warehouse.stem}.content-index.sqlite")
+
+
 def run_failures_path() -> Path:
     """SQLite file where the run-failure sensor records failed runs for operators."""
     return dataflow_home() / "audit" / "run_failures.sqlite"

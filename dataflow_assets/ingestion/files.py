@@ -1,6 +1,7 @@
 """Landing-zone assets: daily files of orders, items and tweets into ``raw.*``, one partition a day."""
 
 import datetime as dt
+from pathlib import Path
 
 from dagster import (
     AssetExecutionContext,
@@ -13,7 +14,7 @@ from dagster import (
 
 from dataflow_assets import settings
 from dataflow_assets.contract import ITEMS, LANDING_ENTITIES, ORDERS, TWEETS, Entity
-from dataflow_assets.ingestion import landing
+from dataflow_assets.ingestion import content_index, landing
 from dataflow_assets.ingestion.audit import LedgerEntry, ensure_audit_tables, record_in_ledger
 from dataflow_assets.ingestion.file_loader import RangeLoadResult, load_landing_range
 from dataflow_assets.partitions import business_days, daily_partitions
@@ -56,6 +57,9 @@ def landing_asset(entity: Entity) -> AssetsDefinition:
             result = load_landing_range(
                 connection, landing_zone.path, entity, start, end, load_id=context.run.run_id
             )
+            indexed = content_index.ledger_contents(connection)
+        # After the commit: a crash in between costs one idempotent reload, never a skipped file.
+        content_index.replace_index(settings.content_index_path(Path(warehouse.path)), indexed)
         for outcome in result.files:
             if outcome.status == "quarantined":
                 context.log.warning(f"quarantined: {outcome.error}")
