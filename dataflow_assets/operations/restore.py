@@ -27,7 +27,7 @@ import duckdb
 from dataflow_assets import settings
 from dataflow_assets.contract import LANDING_ENTITIES
 from dataflow_assets.file_access import restrict_file_access
-from dataflow_assets.ingestion import landing
+from dataflow_assets.ingestion import content_index, landing
 from dataflow_assets.ingestion.file_loader import files_in_range
 from dataflow_assets.operations.backups import (
     MANIFEST,
@@ -217,7 +217,11 @@ def restore(backup: Path | None = None) -> tuple[Path, Path | None]:
     ensure_not_in_use(warehouse)
     restoring = Path(f"{warehouse}{RESTORING_SUFFIX}")
     import_backup(chosen, restoring)
-    return chosen, swap_in(restoring, warehouse)
+    kept = swap_in(restoring, warehouse)
+    # The sensor's content index must say what the restored ledger says, not what the lost
+    # warehouse had loaded: files loaded after the backup are then seen as new again.
+    content_index.rebuild_from_warehouse(warehouse, settings.content_index_path(warehouse))
+    return chosen, kept
 
 
 def main(argv: list[str] | None = None) -> int:

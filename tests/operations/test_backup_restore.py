@@ -17,13 +17,14 @@ from dagster._core.storage.tags import (
 )
 
 from dataflow_assets import settings
+from dataflow_assets.ingestion import content_index
 from dataflow_assets.ingestion.database import database_assets
 from dataflow_assets.ingestion.files import landing_assets
 from dataflow_assets.ingestion.weather import raw_weather
 from dataflow_assets.operations import backups, restore
 from dataflow_assets.resources import LandingZone, OperationalDatabase, Warehouse, WeatherApi
 from dataflow_assets.sample_data import generate
-from dataflow_assets.settings import DBT_PROJECT_DIR
+from dataflow_assets.settings import DBT_PROJECT_DIR, content_index_path
 
 START = dt.date(2024, 5, 6)
 DAYS = 5
@@ -152,10 +153,16 @@ def test_restore_rebuilds_the_backed_up_warehouse_and_reloads_later_files_once(
     # Work continues after the backup: day 4 lands and loads. Then the file is destroyed.
     land(held_back, home, LATE_DAYS[0])
     load_days(home, LATE_DAYS[0], LATE_DAYS[0])
+    index = content_index_path(warehouse)
+    late_paths = {f"{entity}/{LATE_DAYS[0]}.csv" for entity in ("orders", "items", "tweets")}
+    assert late_paths <= {path for path, _ in content_index.loaded_contents(index)}
     garbage = b"this is no longer a DuckDB file\n" * 4096
     warehouse.write_bytes(garbage)
 
     assert restore.main(["--no-reload"]) == 0
+    # The sensor's index follows the restored ledger: day 4 counts as not loaded again.
+    indexed_after = {path for path, _ in content_index.loaded_contents(index)}
+    assert not late_paths & indexed_after and indexed_after
     out = capsys.readouterr().out
     assert f"from {backup}" in out
     assert f"{LATE_DAYS[0]} to {LATE_DAYS[0]} (items, orders, tweets)" in out
