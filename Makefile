@@ -23,7 +23,7 @@ SCALE ?= 1.0
 SEED ?= 42
 SAMPLE_ARGS ?= --days $(DAYS) --scale $(SCALE) --seed $(SEED)
 
-.PHONY: help env manifest instance sample-data import-dump materialize run restore test lint dev docs bench clean
+.PHONY: help env manifest instance sample-data import-dump materialize run restore test lint dev docs bench clean mf
 
 help:
 	@echo "make run          set up, generate one year of sample data, materialize everything, summarize"
@@ -34,6 +34,7 @@ help:
 	@echo "make import-dump DUMP=<folder>  bring in a jafgen output folder as daily files"
 	@echo "make restore      rebuild the warehouse from the newest backup, then reload files landed since"
 	@echo "make bench        run the benchmarks (ratios, never pass/fail)"
+	@echo "make mf ARGS=\"query --metrics revenue --group-by metric_time__day\"  MetricFlow on the warehouse"
 
 # The environment: uv from PyPI if missing, then exactly the lock file.
 $(BIN)/.synced: pyproject.toml uv.lock
@@ -71,10 +72,12 @@ run: sample-data materialize
 restore: env instance
 	$(BIN)/python -m dataflow_assets.operations.restore $(RESTORE_ARGS)
 
-lint: env
+lint: env manifest
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt_project --disable-progress-bar --processes 2
+	@# The semantic layer's own checks, on the prepared manifest; an in-memory database, not the warehouse.
+	DATAFLOW_WAREHOUSE=:memory: DBT_PROJECT_DIR=dbt_project DBT_PROFILES_DIR=dbt_project $(BIN)/mf validate-configs --skip-dw
 
 test: env manifest lint
 	$(BIN)/pytest
@@ -92,3 +95,8 @@ bench: env manifest instance
 
 clean:
 	rm -rf dbt_project/target dbt_project/logs .pytest_cache .ruff_cache
+
+# MetricFlow (dbt's semantic layer) on the warehouse of DATAFLOW_HOME, read-only; waits while a run writes it.
+# make mf ARGS="query --metrics revenue --group-by metric_time__day --csv out.csv"
+mf: env manifest
+	$(BIN)/python -m dataflow_assets.metrics.mf $(ARGS)

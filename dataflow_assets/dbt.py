@@ -56,8 +56,9 @@ def dbt_project() -> DbtProject:
 
 
 class DataflowDbtTranslator(DagsterDbtTranslator):
-    """dbt sources are the raw assets (``raw/<table>``); models are grouped by their layer folder
-    (``staging``, ``marts``), snapshots in ``snapshots``.
+    """dbt sources are the assets that write them, keyed by their schema: the raw assets
+    (``raw/<table>``) and the ML outputs dbt reads back (``ml/customer_segments``); models are
+    grouped by their layer folder (``staging``, ``marts``), snapshots in ``snapshots``.
 
     Asset keys stay ``<schema>/<name>`` (dagster-dbt's default), e.g. ``marts/dim_customers``;
     owners come from the dbt groups.
@@ -72,7 +73,7 @@ class DataflowDbtTranslator(DagsterDbtTranslator):
         spec = super().get_asset_spec(manifest, unique_id, project)
         props = self.get_resource_props(manifest, unique_id)
         if props["resource_type"] == "source":
-            return spec.replace_attributes(key=AssetKey(["raw", props["name"]]))
+            return spec.replace_attributes(key=AssetKey([props["schema"], props["name"]]))
         if props["resource_type"] == "snapshot":
             return spec.replace_attributes(group_name="snapshots")
         if props["resource_type"] in ("model", "seed") and len(props["fqn"]) > 2:

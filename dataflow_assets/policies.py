@@ -54,6 +54,10 @@ FRESHNESS_BY_LAYER = {
     "ml": FreshnessPolicy.time_window(
         fail_window=dt.timedelta(hours=72), warn_window=dt.timedelta(hours=50)
     ),
+    # The saved-query tables are rebuilt right after the marts they read.
+    "metrics": FreshnessPolicy.time_window(
+        fail_window=dt.timedelta(hours=50), warn_window=dt.timedelta(hours=28)
+    ),
 }
 # Daily files for a business day are due by 09:00 UTC the next morning.
 DAILY_DEADLINE_HOUR_UTC = 9

@@ -39,9 +39,9 @@ def test_lineage_runs_from_every_source_kind_to_the_ml_asset(asset_graph):
 
 def test_every_asset_is_keyed_by_its_warehouse_schema(asset_graph):
     # dbt sources are the raw assets themselves, not separate "shop/..." nodes, and every
-    # key names where the table lives: raw/, staging/, marts/, ml/ or audit/.
+    # key names where the table lives: raw/, staging/, marts/, ml/, metrics/ or audit/.
     for key in asset_graph.get_all_asset_keys():
-        assert key.path[0] in {"raw", "staging", "marts", "ml", "audit"}, key
+        assert key.path[0] in {"raw", "staging", "marts", "ml", "metrics", "audit"}, key
 
 
 def test_every_asset_that_opens_the_warehouse_is_in_the_duckdb_pool():

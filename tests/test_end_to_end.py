@@ -92,6 +92,23 @@ def test_every_customer_gets_a_named_segment(platform_home):
     assert list((platform_home / "artifacts" / "customer_segments").glob("*.joblib"))
 
 
+def test_make_run_keeps_every_standard_question_as_a_non_empty_metrics_table(platform_home):
+    with duckdb.connect(str(platform_home / "warehouse.duckdb"), read_only=True) as connection:
+        tables = [
+            name
+            for (name,) in connection.execute(
+                "select table_name from duckdb_tables() where schema_name = 'metrics' order by 1"
+            ).fetchall()
+        ]
+    assert tables == [
+        "daily_revenue_by_store",
+        "new_customers_by_month",
+        "revenue_by_customer_segment",
+        "weekly_average_order_value",
+    ]
+    assert all(count(platform_home, f"metrics.{table}") > 0 for table in tables)
+
+
 def test_every_asset_is_materialized_in_the_local_dagster_instance(platform_home, monkeypatch):
     from dataflow_assets.definitions import defs
     from dataflow_assets.materialize import MAINTENANCE_GROUPS

@@ -99,14 +99,35 @@ def load_raw(home: Path, first_day: dt.date, last_day: dt.date) -> None:
     assert materialize([*landing_assets, raw_weather], resources=resources, tags=days).success
 
 
+def segment_customers(warehouse: Path) -> None:
+    """The ML customer segments on the built marts (``ml.customer_segments``), as a run does."""
+    from ml_assets import customer_segments
+
+    assert materialize(
+        [customer_segments], resources={"warehouse": Warehouse(path=str(warehouse))}
+    ).success
+
+
+# Built once per session, also when another folder's conftest imports the fixture (tests/metrics).
+_SESSION_WAREHOUSE: list[BuiltWarehouse] = []
+
+
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
-    """Sixty days at half jafgen's volume, loaded into raw and built by ``dbt build``."""
-    home = tmp_path_factory.mktemp("dbt_warehouse")
+    """Sixty days at half jafgen's volume, loaded into raw and built by ``dbt build``; then, as a
+    run goes, the ML segments fitted and the models reading them rebuilt (raw -> dbt -> ML -> dbt)."""
+    if not _SESSION_WAREHOUSE:
+        _SESSION_WAREHOUSE.append(_build_warehouse(tmp_path_factory.mktemp("dbt_warehouse")))
+    return _SESSION_WAREHOUSE[0]
+
+
+def _build_warehouse(home: Path) -> BuiltWarehouse:
     summary = generate(home, START, DAYS, scale=0.5, seed=11, progress=False)
     load_raw(home, summary.start, summary.end)
     _run_dbt(["build"], home / "warehouse.duckdb", home / "target")
     results = json.loads((home / "target" / "run_results.json").read_text())
+    segment_customers(home / "warehouse.duckdb")
+    _run_dbt(["build", "--select", "source:ml+"], home / "warehouse.duckdb", home / "target")
     return BuiltWarehouse(home, summary.start, summary.end, results)
 
 

@@ -53,3 +53,23 @@ def test_docs_page_shows_a_models_column_descriptions_and_its_lineage(docs_site,
     assert "int_orders__enriched" in lineage  # upstream
     assert "fct_orders" in lineage  # downstream
     assert "Customer segments (ml.customer_segments)" in lineage  # the ML exposure
+
+
+def test_docs_page_of_a_metric_explains_it_for_a_stakeholder(docs_site, browser_page):
+    page = browser_page
+    site = (docs_site / "static_index.html").resolve()
+    page.goto(f"{site.as_uri()}#!/metric/metric.dataflow.revenue")
+
+    page.get_by_text("Revenue metric", exact=True).first.wait_for(timeout=30_000)
+    body = page.inner_text("body")
+    assert "What customers paid for their orders, tax included, in dollars" in body
+    assert "Semantic Models\norders" in body  # what it is computed from
+
+    # The standard questions have pages too, naming the table their Dagster asset keeps.
+    page.goto(f"{site.as_uri()}#!/saved_query/saved_query.dataflow.daily_revenue_by_store")
+    page.get_by_text("daily_revenue_by_store saved_query", exact=True).first.wait_for(
+        timeout=30_000
+    )
+    body = page.inner_text("body")
+    assert "Table metrics.daily_revenue_by_store" in body
+    assert "average_order_value" in body  # the metrics it asks for
