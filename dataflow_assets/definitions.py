@@ -9,11 +9,13 @@ from dataflow_assets.dbt import dbt_asset_definitions
 from dataflow_assets.ingestion.database import database_assets
 from dataflow_assets.ingestion.files import landing_assets
 from dataflow_assets.ingestion.weather import raw_weather
+from dataflow_assets.metrics.saved_queries import build_saved_query_assets
 from dataflow_assets.operations.backups import warehouse_backup
 from dataflow_assets.policies import daily_freshness_checks, policy_sensors, with_platform_policies
 from dataflow_assets.resources import resources_for_environment
 from dataflow_assets.schedules import jobs, schedules
 from dataflow_assets.sensors import landing_zone_sensor, run_failure_sensor
+from dataflow_assets.weather_coverage import weather_coverage
 from ml_assets import ml_asset_checks, ml_assets
 
 freshness_checks = daily_freshness_checks(
@@ -28,10 +30,11 @@ defs = Definitions(
             raw_weather,
             *dbt_asset_definitions(),
             *ml_assets,
+            *build_saved_query_assets(),
             warehouse_backup,
         ]
     ),
-    asset_checks=[*ingestion_checks, *ml_asset_checks, *freshness_checks],
+    asset_checks=[*ingestion_checks, *ml_asset_checks, *freshness_checks, weather_coverage],
     jobs=jobs,
     schedules=schedules,
     sensors=[landing_zone_sensor, run_failure_sensor, *policy_sensors(freshness_checks)],

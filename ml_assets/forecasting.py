@@ -10,6 +10,10 @@ model serves stores of every size and a growing store is not capped at what it a
 and scores it against two baselines (seasonal naive: the same weekday in the last week known;
 trailing mean: the store's last 28 days); ``forecast_revenue`` uses a model fitted on everything
 and forecasts the days after the last one, with an interval from the backtest's own errors.
+
+Every fit works with the inputs that exist: weather is an optional signal, used only when the
+training window has it for most store-days (``MIN_WEATHER_COVERAGE``), and a feature with no
+value at all in a training window is left out of that fit rather than failing it.
 """
 
 from __future__ import annotations
@@ -77,10 +81,38 @@ MIN_LEVEL = 1.0
 # Fits of thousands of rows: OpenMP threads cost more than they return and, on a shared
 # two-core machine, oversubscribe it (measured 10x slower under load; see docs/ml.md).
 THREADS = 1
+# A fit uses the weather features only when at least this share of the open store-days in its
+# training window has observed weather. Below it the model would mostly learn when weather was
+# recorded (a period), not what it does, and the expected weather it is scored with is missing
+# just as often (e.g. a jafgen dump of 2018-2021 against a snapshot of the sample period).
+MIN_WEATHER_COVERAGE = 0.8
 
 
 class NotEnoughHistory(ValueError):
     """Too little daily sales history to fit or to judge a forecast honestly."""
+
+
+@dataclass(frozen=True)
+class ForecastModel:
+    """A fitted regressor with the features it was fitted on and why weather is or is not one."""
+
+    regressor: HistGradientBoostingRegressor
+    features: tuple[str, ...]
+    weather_coverage: float
+
+    @property
+    def weather_features_used(self) -> bool:
+        return any(name in self.features for name in WEATHER)
+
+    @property
+    def weather_note(self) -> str:
+        share = f"{self.weather_coverage:.0%} of the training store-days have weather"
+        if self.weather_features_used:
+            return f"weather features used: {share}"
+        return (
+            f"fitted without weather features: {share}, under the "
+            f"{MIN_WEATHER_COVERAGE:.0%} needed (load weather for the period to use them)"
+        )
 
 
 @dataclass(frozen=True)
@@ -182,7 +214,7 @@ def examples(
     Revenue enters only through values at or before the origin. Weather on the target day is
     the observed weather when ``observed_weather`` (training: learn what weather does) and
     otherwise the weather expected at the origin (scoring and forecasting: what is knowable).
-    Rows exist only for stores open at the origin.
+    Rows exist only for stores open at the origin (a row in the mart on that day).
     """
     origins = np.asarray(origins, dtype=int)
     state = _origin_state(days)
@@ -223,7 +255,7 @@ def examples(
             columns[f"observed_{name}"] = observed
         parts.append(pd.DataFrame(columns))
     frame = pd.concat(parts, ignore_index=True)
-    return frame[frame["history_days"] >= 1].reset_index(drop=True)
+    return frame[np.isfinite(frame["level"])].reset_index(drop=True)
 
 
 def with_observed_weather(frame: pd.DataFrame) -> pd.DataFrame:
@@ -231,7 +263,7 @@ def with_observed_weather(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{name: frame[f"observed_{name}"] for name in WEATHER})
 
 
-def regressor(seed: int) -> HistGradientBoostingRegressor:
+def regressor(seed: int, features: tuple[str, ...] = FEATURES) -> HistGradientBoostingRegressor:
     """Gradient boosting on the revenue-to-level ratio.
 
     Absolute error, because daily revenue has heavy right tails (group orders) and the
@@ -246,7 +278,7 @@ def regressor(seed: int) -> HistGradientBoostingRegressor:
         max_depth=4,
         min_samples_leaf=50,
         l2_regularization=1.0,
-        categorical_features=[FEATURES.index(c) for c in CATEGORICAL],
+        categorical_features=[features.index(c) for c in CATEGORICAL if c in features],
         early_stopping=False,
         random_state=seed,
     )
@@ -259,15 +291,38 @@ def training_examples(days: StoreDays) -> pd.DataFrame:
     return frame[usable].reset_index(drop=True)
 
 
+def weather_coverage(days: StoreDays, through: int | None = None) -> float:
+    """Share of the open store-days up to day index ``through`` with a weather record (any
+    variable known: one that is never reported is left out by ``fit_features``)."""
+    through = days.last_index if through is None else through
+    opened = np.isfinite(days.revenue[: through + 1])
+    known = np.logical_or.reduce(
+        [np.isfinite(days.weather[name][: through + 1]) for name in WEATHER]
+    )
+    return float(known[opened].mean()) if opened.any() else 0.0
+
+
+def fit_features(train: pd.DataFrame, coverage: float) -> tuple[str, ...]:
+    """The features a fit uses: weather only when covered, and never a column with no value
+    (gradient boosting cannot bin a feature that is missing everywhere)."""
+    wanted = (
+        FEATURES
+        if coverage >= MIN_WEATHER_COVERAGE
+        else tuple(name for name in FEATURES if name not in WEATHER)
+    )
+    return tuple(name for name in wanted if np.isfinite(train[name].to_numpy(dtype=float)).any())
+
+
 def fit_model(
     days: StoreDays,
     through: int | None = None,
     seed: int = 42,
     training: pd.DataFrame | None = None,
-) -> HistGradientBoostingRegressor:
+) -> ForecastModel:
     """Fit on the examples whose target day is known by day index ``through`` (default: all).
 
     ``training`` is ``training_examples(days)``, passed in when fitting at several origins.
+    Whether weather is a feature is decided on this fit's own training window.
     """
     through = days.last_index if through is None else through
     training = training_examples(days) if training is None else training
@@ -277,16 +332,20 @@ def fit_model(
             f"Only {len(train)} training examples by {days.dates[through].date()}: the forecast "
             "needs a few weeks of daily sales per store. Load more history first."
         )
-    model = regressor(seed)
+    coverage = weather_coverage(days, through)
+    features = fit_features(train, coverage)
+    model = regressor(seed, features)
     with threadpool_limits(limits=THREADS):
-        model.fit(train[list(FEATURES)].to_numpy(dtype=float), train["actual"] / train["level"])
-    return model
+        model.fit(train[list(features)].to_numpy(dtype=float), train["actual"] / train["level"])
+    return ForecastModel(model, features, coverage)
 
 
-def predict(model: HistGradientBoostingRegressor, frame: pd.DataFrame) -> np.ndarray:
+def predict(model: ForecastModel, frame: pd.DataFrame) -> np.ndarray:
     """Revenue predictions in dollars, never negative."""
+    if frame.empty:
+        return np.zeros(0)
     with threadpool_limits(limits=THREADS):
-        ratio = model.predict(frame[list(FEATURES)].to_numpy(dtype=float))
+        ratio = model.regressor.predict(frame[list(model.features)].to_numpy(dtype=float))
     return np.maximum(ratio * frame["level"].to_numpy(), 0.0)
 
 
@@ -304,8 +363,10 @@ def rolling_origin_backtest(
 ) -> pd.DataFrame:
     """Refit at each origin on what was known then; predict the next 14 days of every store.
 
-    Returns one row per (origin, store, day) with the actual, the model and both baselines.
-    Rows are kept only where every model has a prediction (a week of history at the origin).
+    Returns one row per (origin, store, day) with the actual, the model and both baselines,
+    and whether that origin's fit used the weather features. Rows are kept only where every
+    model has a prediction (a week of history at the origin). An origin with too little to fit
+    on or nothing to score is passed over; with none left the history is too short.
     """
     origins = backtest_origins(days) if origins is None else np.asarray(origins, dtype=int)
     if len(origins) == 0:
@@ -316,14 +377,28 @@ def rolling_origin_backtest(
     training = training_examples(days)
     rows = []
     for origin in origins:
-        model = fit_model(days, int(origin), seed, training)
         scored = examples(days, np.array([origin]), observed_weather=False)
         scored = scored[
-            (scored["history_days"] >= MIN_HISTORY_DAYS) & scored["actual"].notna()
+            (scored["history_days"] >= MIN_HISTORY_DAYS)
+            & scored["actual"].notna()
+            & scored[SEASONAL_NAIVE].notna()
+            & scored[TRAILING_MEAN].notna()
         ].copy()
+        if scored.empty:
+            continue
+        try:
+            model = fit_model(days, int(origin), seed, training)
+        except NotEnoughHistory:
+            continue
         scored[MODEL] = predict(model, scored)
         scored[WEATHER_KNOWN] = predict(model, with_observed_weather(scored))
+        scored["weather_features_used"] = model.weather_features_used
         rows.append(scored)
+    if not rows:
+        raise NotEnoughHistory(
+            f"No backtest origin of the {len(days.dates)} days has both a few weeks of stores' "
+            "sales to train on and a store with a week of history to score: load more history."
+        )
     frame = pd.concat(rows, ignore_index=True)
     return pd.DataFrame(
         {
@@ -334,6 +409,7 @@ def rolling_origin_backtest(
             "horizon": frame["horizon"].to_numpy(),
             "actual": frame["actual"].to_numpy(),
             **{name: frame[name].to_numpy() for name in MODELS},
+            "weather_features_used": frame["weather_features_used"].to_numpy(dtype=bool),
         }
     )
 
@@ -453,11 +529,11 @@ def beats_baseline(
     overall = metrics[metrics["scope"] == "overall"].set_index("model")
     ours, theirs = float(overall.loc[MODEL, metric]), float(overall.loc[baseline, metric])
     won = bool(ours < theirs)
-    change = ours / theirs - 1 if theirs else np.nan
+    change = f" ({ours / theirs - 1:+.1%})" if theirs else ""
     verdict = "beats" if won else "does not beat"
     return won, (
         f"model {metric.upper()} {ours:,.2f} {verdict} {baseline.replace('_', ' ')} "
-        f"{theirs:,.2f} ({change:+.1%})"
+        f"{theirs:,.2f}{change}"
     )
 
 
@@ -478,7 +554,7 @@ def publishable(metrics: pd.DataFrame, history_end_date: dt.date) -> tuple[bool,
 
 def forecast_revenue(
     days: StoreDays,
-    model: HistGradientBoostingRegressor,
+    model: ForecastModel,
     bounds: pd.DataFrame,
     future_weather: pd.DataFrame | None = None,
 ) -> pd.DataFrame:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from dagster import (
     AssetExecutionContext,
     AssetKey,
+    AssetObservation,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -52,6 +53,7 @@ def forecast_backtest(context: AssetExecutionContext, warehouse: Warehouse):
         beats_baseline,
         rolling_origin_backtest,
         store_days,
+        weather_coverage,
     )
 
     with warehouse.connect(read_only=True) as connection:
@@ -61,10 +63,22 @@ def forecast_backtest(context: AssetExecutionContext, warehouse: Warehouse):
         predictions = rolling_origin_backtest(days, seed=SEED)
     except NotEnoughHistory as short:
         # A young data set is not an error: no backtest, so no forecast, until it can be judged.
+        # The observation puts the reason on the asset's page without claiming a new table.
         context.log.warning(f"Backtest not run, forecast not published: {short}")
+        yield AssetObservation(
+            asset_key=FORECAST_BACKTEST,
+            metadata={
+                "forecast_published": False,
+                "not_published": REVENUE_FORECAST.to_user_string(),
+                "not_published_because": str(short),
+            },
+        )
         return
     metrics = backtest_metrics(predictions)
     won, verdict = beats_baseline(metrics)
+    weather_origins = int(predictions.drop_duplicates("origin_date")["weather_features_used"].sum())
+    origins = int(predictions["origin_date"].nunique())
+    coverage = weather_coverage(days)
     version = artifact_version(context.run.run_id)
     metrics = metrics.assign(history_end_date=days.last_date.date(), model_version=version)
 
@@ -81,15 +95,29 @@ def forecast_backtest(context: AssetExecutionContext, warehouse: Warehouse):
             "history": [str(days.dates[0].date()), str(days.last_date.date())],
             "verdict": verdict,
             "overall": _overall(metrics).to_dict(orient="records"),
+            "weather_features_used_at_origins": [weather_origins, origins],
         },
     )
     context.log.info(f"Backtest: {verdict}")
+    decision = (
+        {"forecast_published": True}
+        if won
+        else {
+            "forecast_published": False,
+            "not_published": REVENUE_FORECAST.to_user_string(),
+            "not_published_because": verdict,
+        }
+    )
     overall = _overall(metrics)
     yield MaterializeResult(
         metadata={
             "dagster/row_count": len(metrics),
             "verdict": verdict,
             "beats_seasonal_naive": won,
+            **decision,
+            "weather_features_used": weather_origins == origins,
+            "weather_features_used_at_origins": f"{weather_origins} of {origins}",
+            "weather_coverage": round(coverage, 4),
             "model_mae": float(overall.loc["model", "mae"]),
             "model_mape": float(overall.loc["model", "mape"]),
             "model_r2": float(overall.loc["model", "r2"]),
@@ -123,7 +151,6 @@ def revenue_forecast(context: AssetExecutionContext, warehouse: Warehouse) -> Ma
 
     from ml_assets.artifacts import artifact_version, save_artifact
     from ml_assets.forecasting import (
-        FEATURES,
         fit_model,
         forecast_revenue,
         publishable,
@@ -163,12 +190,17 @@ def revenue_forecast(context: AssetExecutionContext, warehouse: Warehouse) -> Ma
     artifact = save_artifact(
         "revenue_forecast",
         version,
-        fitted={"model": model, "features": list(FEATURES), "interval_bounds": bounds},
+        fitted={
+            "model": model.regressor,
+            "features": list(model.features),
+            "interval_bounds": bounds,
+        },
         card={
             "history": [str(days.dates[0].date()), str(days.last_date.date())],
             "forecast_days": [str(forecast["date"].min()), str(forecast["date"].max())],
             "backtest": reason,
             "backtest_model_version": str(metrics["model_version"].iloc[0]),
+            "weather": model.weather_note,
         },
     )
     context.log.info(f"Published the forecast: {reason}")
@@ -179,6 +211,9 @@ def revenue_forecast(context: AssetExecutionContext, warehouse: Warehouse) -> Ma
             "first_date": str(forecast["date"].min()),
             "last_date": str(forecast["date"].max()),
             "backtest": reason,
+            "weather_features_used": model.weather_features_used,
+            "weather_coverage": round(model.weather_coverage, 4),
+            "weather": model.weather_note,
             "chain_forecast": MetadataValue.md(_forecast_chart(days, forecast)),
             "by_store": MetadataValue.md(_by_store(forecast)),
             "model_version": version,

@@ -306,6 +306,12 @@ def _fit_segments(features: pd.DataFrame, seed: int) -> SegmentationResult:
     pipeline = Pipeline([("prepare", prep), ("cluster", model)])
 
     raw_labels = model.predict(matrix)
+    if len(np.unique(raw_labels)) < 2:
+        # Every customer alike (one store, one menu item, one habit): nothing to segment by.
+        raise NotEnoughCustomers(
+            f"The {len(clustered)} customers with {MIN_ORDERS_TO_SEGMENT}+ orders behave too "
+            "alike to form two segments; segments are refitted once their habits differ."
+        )
     # Segment 0 is the largest: ids stay put across refits when the groups do.
     order = np.argsort(-np.bincount(raw_labels, minlength=choice.candidate.k), kind="stable")
     relabel = np.empty_like(order)

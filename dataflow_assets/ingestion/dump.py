@@ -10,6 +10,8 @@ Values are copied as text, byte for byte, so the contract's checks judge the dum
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 import shutil
 import sys
 import tempfile
@@ -21,8 +23,15 @@ import pandas as pd
 import sqlalchemy
 
 from dataflow_assets import settings
-from dataflow_assets.contract import DATABASE_ENTITIES, ENTITIES, LANDING_ENTITIES
+from dataflow_assets.contract import (
+    CITIES_BY_NAME,
+    DATABASE_ENTITIES,
+    ENTITIES,
+    LANDING_ENTITIES,
+    weather_snapshot_file_name,
+)
 from dataflow_assets.file_access import restrict_file_access
+from dataflow_assets.weather_coverage import LIVE_WEATHER_API
 
 # How each event entity finds its business day: items take the day of their order.
 BUSINESS_DATE_SQL = {
@@ -108,6 +117,82 @@ def write_reference_tables(folder: Path, database_url: str) -> dict[str, int]:
     return rows
 
 
+@dataclass(frozen=True)
+class WeatherCoverage:
+    """How much of a dump's period the offline weather snapshot holds, per store city."""
+
+    first_day: dt.date
+    last_day: dt.date
+    recorded_days: dict[str, int]  # city -> days of the period in its recording
+    unknown_cities: list[str]  # store cities without coordinates (never fetched)
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    @property
+    def complete(self) -> bool:
+        """Every city with coordinates has every day of the period recorded."""
+        return all(n == self.days for n in self.recorded_days.values())
+
+
+def dump_period(folder: Path) -> tuple[dt.date, dt.date] | None:
+    """First and last order day of a dump (the days its daily files cover)."""
+    with duckdb.connect() as connection:
+        restrict_file_access(connection, [folder])
+        _read_as_text(connection, dump_file(folder, "orders"), "orders_dump")
+        first, last = connection.execute(
+            "select min(day), max(day) from "
+            "(select cast(try_cast(ordered_at as timestamp) as date) as day from orders_dump)"
+        ).fetchone()
+    return (first, last) if first else None
+
+
+def weather_snapshot_coverage(
+    snapshot_dir: Path, store_cities: list[str], first_day: dt.date, last_day: dt.date
+) -> WeatherCoverage:
+    """Days of [first_day, last_day] that each store city's recorded Open-Meteo response holds."""
+    recorded, unknown = {}, []
+    first, last = first_day.isoformat(), last_day.isoformat()
+    for name in sorted(set(store_cities)):
+        city = CITIES_BY_NAME.get(name)
+        if city is None:
+            unknown.append(name)
+            continue
+        path = snapshot_dir / weather_snapshot_file_name(city.latitude, city.longitude)
+        days = (
+            json.loads(path.read_text()).get("daily", {}).get("time", []) if path.exists() else []
+        )
+        recorded[name] = sum(first <= day[:10] <= last for day in days)
+    return WeatherCoverage(first_day, last_day, recorded, unknown)
+
+
+def weather_message(coverage: WeatherCoverage, snapshot_dir: Path, live_url: str) -> list[str]:
+    """What to tell the person importing: nothing when weather is there, else what to do."""
+    period = f"{coverage.first_day} to {coverage.last_day}"
+    if live_url:
+        return [f"Weather for {period} will be fetched from {live_url} by `make materialize`."]
+    lines = []
+    if not coverage.complete:
+        held = sum(coverage.recorded_days.values())
+        wanted = coverage.days * len(coverage.recorded_days)
+        holds = f"holds {held:,} of the {wanted:,} city-days" if held else "holds no weather"
+        lines.append(
+            f"WARNING weather: the offline weather snapshot in {snapshot_dir} {holds} for this "
+            f"dump's period ({period}), so raw.weather stays "
+            "empty for the rest and the revenue forecast is fitted without weather where it is "
+            "thin. To fetch the period from the live Open-Meteo archive API instead, run "
+            f"`DATAFLOW_WEATHER_API_URL={LIVE_WEATHER_API} make materialize` "
+            "(see DATAFLOW_WEATHER_API_URL in docs/configuration.md)."
+        )
+    if coverage.unknown_cities:
+        lines.append(
+            f"WARNING weather: no coordinates for store cities {', '.join(coverage.unknown_cities)}"
+            "; add them to STORE_CITIES in dataflow_assets/contract.py to get their weather."
+        )
+    return lines
+
+
 def import_dump(folder: Path, landing_root: Path, database_url: str) -> DumpImport:
     landing_root.mkdir(parents=True, exist_ok=True)
     with duckdb.connect() as connection:
@@ -130,6 +215,13 @@ def main(argv: list[str] | None = None) -> int:
     for entity, count in result.undated_rows.items():
         if count:
             print(f"WARNING {entity}: {count} rows have no valid timestamp and were not placed")
+    period = dump_period(args.folder)
+    if period is not None:
+        stores = pd.read_csv(dump_file(args.folder, "stores"), dtype=str, keep_default_na=False)
+        snapshot_dir = settings.weather_snapshot_dir()
+        coverage = weather_snapshot_coverage(snapshot_dir, list(stores["name"]), *period)
+        for line in weather_message(coverage, snapshot_dir, settings.weather_api_url()):
+            print(line)
     print("Now run `make materialize` to load them.")
     return 0
 
