@@ -56,34 +56,39 @@ instance:
 	@cmp -s dagster.yaml "$(DAGSTER_HOME)/dagster.yaml" || cp dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
 
 sample-data: env
-	$(BIN)/python -m dataflow_assets.sample_data $(SAMPLE_ARGS)
+	$(BIN)/python -m tools.sample_data $(SAMPLE_ARGS)
 
 # A multi-day jafgen dump, split into the daily files the export would have dropped.
 import-dump: env
 	@test -n "$(DUMP)" || { echo "usage: make import-dump DUMP=<folder with raw_*.csv>"; exit 2; }
-	$(BIN)/python -m dataflow_assets.ingestion.dump "$(DUMP)"
+	$(BIN)/python -m dataflow_assets.cli.import_dump "$(DUMP)"
 
 materialize: env manifest instance
-	$(BIN)/python -m dataflow_assets.materialize
+	$(BIN)/python -m dataflow_assets.cli.materialize
 
 run: sample-data materialize
 
 # RESTORE_ARGS="--backup <dir>" picks a backup; RESTORE_ARGS=--no-reload skips reloading files.
 restore: env instance
-	$(BIN)/python -m dataflow_assets.operations.restore $(RESTORE_ARGS)
+	$(BIN)/python -m dataflow_assets.cli.restore $(RESTORE_ARGS)
 
-lint: env manifest
+lint: env manifest instance
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt_project --disable-progress-bar --processes 2
 	@# The semantic layer's own checks, on the prepared manifest; an in-memory database, not the warehouse.
 	DATAFLOW_WAREHOUSE=:memory: DBT_PROJECT_DIR=dbt_project DBT_PROFILES_DIR=dbt_project $(BIN)/mf validate-configs --skip-dw
+	@# Every definition loads from defs/ (dg re-parses dbt first, as under dg dev).
+	$(BIN)/dg check defs
 
 test: env manifest lint
 	$(BIN)/pytest
 
+# dg dev: the UI, the daemon and a code server for this dg project; "Reload definitions" in the
+# UI re-parses edited dbt models (DbtProject.prepare_if_dev). `dagster dev -w workspace.yaml`
+# starts the same location.
 dev: env manifest instance
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	$(BIN)/dg dev --host 127.0.0.1 --port 3000
 
 docs: env manifest
 	$(DBT) docs generate $(DBT_DIRS) --static
@@ -99,4 +104,4 @@ clean:
 # MetricFlow (dbt's semantic layer) on the warehouse of DATAFLOW_HOME, read-only; waits while a run writes it.
 # make mf ARGS="query --metrics revenue --group-by metric_time__day --csv out.csv"
 mf: env manifest
-	$(BIN)/python -m dataflow_assets.metrics.mf $(ARGS)
+	$(BIN)/python -m dataflow_assets.cli.mf $(ARGS)

@@ -37,7 +37,7 @@ def machine_conditions() -> str:
 
 def generate_source(root: Path, start: dt.date, days: int, scale: float) -> Path:
     """Sample data (landing files, operational database, weather) under ``root/source``."""
-    from dataflow_assets.sample_data import generate
+    from tools.sample_data import generate
 
     source = root / "source"
     summary = generate(source, start, days, scale=scale, seed=SEED, progress=False)
@@ -112,20 +112,10 @@ def in_child(task: str, home: Path, **params: Any) -> tuple[float, dict]:
 
 def row_counts(warehouse: Path, schemas: tuple[str, ...] = ("raw", "marts", "ml")) -> dict:
     """Rows of every table in ``schemas``: the arms of a benchmark must build the same data."""
-    import duckdb
+    from dataflow_assets.lib.warehouse import Warehouse, table_row_counts
 
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        tables = connection.execute(
-            "select schema_name, table_name from duckdb_tables() "
-            "where schema_name in (select unnest(?)) order by 1, 2",
-            [list(schemas)],
-        ).fetchall()
-        return {
-            f"{schema}.{table}": connection.execute(
-                f'select count(*) from "{schema}"."{table}"'
-            ).fetchone()[0]
-            for schema, table in tables
-        }
+    with Warehouse(database=str(warehouse)).connect(read_only=True) as connection:
+        return table_row_counts(connection, schemas)
 
 
 def same_data(first: dict, second: dict, ignore_prefix: str = "ml.") -> list[str]:
@@ -248,7 +238,7 @@ def dagster_everything(first: str, last: str) -> dict:
     imports = _imports_seconds()
     from dagster import DagsterInstance
 
-    from dataflow_assets.materialize import materialize_everything
+    from dataflow_assets.cli.materialize import materialize_everything
 
     report = materialize_everything(dt.date.fromisoformat(first), dt.date.fromisoformat(last))
     instance = DagsterInstance.get()
@@ -267,13 +257,10 @@ def dagster_runs(plan: list[dict]) -> dict:
     """
     imports = _imports_seconds()
     from dagster import AssetKey, AssetSelection, DagsterInstance, materialize
-    from dagster._core.storage.tags import (
-        ASSET_PARTITION_RANGE_END_TAG,
-        ASSET_PARTITION_RANGE_START_TAG,
-    )
 
+    from dataflow_assets.cli.materialize import QUIET_CONSOLE, ensure_local_instance
     from dataflow_assets.definitions import defs
-    from dataflow_assets.materialize import QUIET_CONSOLE, ensure_local_instance
+    from dataflow_assets.lib.partitions import partition_range_tags
 
     ensure_local_instance()
     instance = DagsterInstance.get()
@@ -284,7 +271,7 @@ def dagster_runs(plan: list[dict]) -> dict:
         if first and first == last:
             partition_key = first
         elif first:
-            tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
+            tags = partition_range_tags(dt.date.fromisoformat(first), dt.date.fromisoformat(last))
         keys = [AssetKey.from_user_string(k) for k in planned["keys"]]
         began = time.perf_counter()
         result = materialize(
@@ -307,9 +294,9 @@ def dagster_new_day(day: str) -> dict:
     landing assets for that day's partition, then everything downstream of them, planned by
     ``plan_runs`` (partitioned facts for that day only; views, dimensions and ML refitted)."""
     imports = _imports_seconds()
-    from dataflow_assets.contract import LANDING_ENTITIES
+    from dataflow_assets.cli.materialize import plan_runs
     from dataflow_assets.definitions import defs
-    from dataflow_assets.materialize import plan_runs
+    from dataflow_assets.lib.contract import LANDING_ENTITIES
 
     graph = defs.resolve_asset_graph()
     landed = [f"raw/{e.name}" for e in LANDING_ENTITIES]
@@ -349,20 +336,17 @@ def dagster_backfill(first: str, last: str) -> dict:
 
 
 def _warehouse():
-    from dataflow_assets import settings
-    from dataflow_assets.resources import Warehouse
+    from dataflow_assets.lib.resources import local_resources
 
-    return Warehouse(
-        path=str(settings.warehouse_path()), memory_limit=settings.duckdb_memory_limit()
-    )
+    return local_resources()["warehouse"]
 
 
 def _load_snapshots(warehouse) -> None:
     import sqlalchemy
 
-    from dataflow_assets import settings
-    from dataflow_assets.contract import DATABASE_ENTITIES
-    from dataflow_assets.ingestion.database import read_source_batches, replace_snapshot
+    from dataflow_assets.lib import settings
+    from dataflow_assets.lib.contract import DATABASE_ENTITIES
+    from dataflow_assets.lib.ingestion.source_tables import read_source_batches, replace_snapshot
 
     engine = sqlalchemy.create_engine(settings.operational_db_url())
     try:
@@ -375,9 +359,9 @@ def _load_snapshots(warehouse) -> None:
 
 def _load_landing(warehouse, first: dt.date, last: dt.date) -> None:
     """Every landing entity's files of [first, last] in one call each (what a range run does)."""
-    from dataflow_assets import settings
-    from dataflow_assets.contract import LANDING_ENTITIES
-    from dataflow_assets.ingestion.file_loader import load_landing_range
+    from dataflow_assets.lib import settings
+    from dataflow_assets.lib.contract import LANDING_ENTITIES
+    from dataflow_assets.lib.ingestion.file_loader import load_landing_range
 
     # As in the landing assets: the load's SQL may read the landing zone and nothing else.
     with warehouse.connect(files_under=[settings.landing_dir()]) as connection:
@@ -388,47 +372,30 @@ def _load_landing(warehouse, first: dt.date, last: dt.date) -> None:
 
 
 def _load_weather(warehouse, first: dt.date, last: dt.date) -> None:
-    """The weather asset's body without Dagster: requests, replayed responses, parse, replace."""
-    import pandas as pd
-
-    from dataflow_assets import settings
-    from dataflow_assets.ingestion.weather import (
-        WEATHER_COLUMNS,
-        parse_daily_weather,
+    """The weather asset's body without Dagster: the same library calls, replayed responses."""
+    from dataflow_assets.lib import settings
+    from dataflow_assets.lib.ingestion.weather import (
+        fetch_weather,
+        replace_weather,
+        store_cities,
         weather_requests,
     )
-    from dataflow_assets.resources import WeatherApi
+    from dataflow_assets.lib.weather_api import WeatherApi
 
     api = WeatherApi(snapshot_dir=str(settings.weather_snapshot_dir()))
     with warehouse.connect() as connection:
-        stores = connection.execute(
-            "select name, cast(min(opened_at) as date) from raw.stores group by name"
-        ).fetchall()
-    calls, _ = weather_requests(stores, first, last)
-    weather = pd.concat(
-        [parse_daily_weather(api.fetch_daily(city, a, b), city.name) for city, a, b in calls],
-        ignore_index=True,
-    )
-    typed = ", ".join(f'"{c}" {t}' for c, t in WEATHER_COLUMNS.items())
-    casts = ", ".join(f'cast("{c}" as {t})' for c, t in WEATHER_COLUMNS.items())
+        calls, _ = weather_requests(store_cities(connection), first, last)
+    fetched = fetch_weather(api, calls)
     with warehouse.connect() as connection:
-        connection.execute("create schema if not exists raw")
-        connection.execute(
-            f"create table if not exists raw.weather ({typed}, _loaded_at TIMESTAMPTZ)"
-        )
-        connection.register("fetched_weather", weather)
-        connection.execute("begin transaction")
-        connection.execute("delete from raw.weather where date between ? and ?", [first, last])
-        connection.execute(f"insert into raw.weather select {casts}, now() from fetched_weather")
-        connection.execute("commit")
+        replace_weather(connection, fetched.frame, first, last)
 
 
 def _audit(warehouse) -> None:
     """The unplaceable-files scan and the ledger reconciliation the asset checks run."""
-    from dataflow_assets import settings
-    from dataflow_assets.checks import reconciliation_problems_sql
-    from dataflow_assets.contract import LANDING_ENTITIES
-    from dataflow_assets.ingestion import landing
+    from dataflow_assets.defs.landing.checks import reconciliation_problems_sql
+    from dataflow_assets.lib import settings
+    from dataflow_assets.lib.contract import LANDING_ENTITIES
+    from dataflow_assets.lib.ingestion import landing
 
     root = settings.landing_dir()
     names = tuple(e.name for e in LANDING_ENTITIES)
@@ -444,7 +411,7 @@ def _audit(warehouse) -> None:
 
 
 def _dbt(args: list[str]) -> None:
-    from dataflow_assets import settings
+    from dataflow_assets.lib import settings
 
     completed = subprocess.run(
         [
@@ -519,7 +486,7 @@ def direct_everything(first: str, last: str) -> dict:
     first_day, last_day = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
     timings: dict[str, float] = {}
     with timed(timings, "imports"):
-        import dataflow_assets.ingestion.database  # noqa: F401 - pulls in dagster, as assets do
+        import dataflow_assets.defs.shop_db.assets  # noqa: F401 - pulls in dagster, as assets do
         import ml_assets.forecasting
         import ml_assets.segmentation  # noqa: F401
     warehouse = _warehouse()
@@ -531,7 +498,7 @@ def direct_everything(first: str, last: str) -> dict:
         _audit(warehouse)
     with timed(timings, "dbt"):
         # The arguments the dbt assets pass, so both arms build and test the same nodes.
-        from dataflow_assets.dbt import dbt_build_args
+        from dataflow_assets.lib.dbt import dbt_build_args
 
         _dbt(dbt_build_args((first_day, last_day)))
     with timed(timings, "ml"):
@@ -545,7 +512,7 @@ def direct_rebuild_partitioned(first: str, last: str) -> dict:
     first_day, last_day = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
     timings: dict[str, float] = {}
     with timed(timings, "imports"):
-        import dataflow_assets.ingestion.database  # noqa: F401
+        import dataflow_assets.defs.shop_db.assets  # noqa: F401
     warehouse = _warehouse()
     with timed(timings, "ingestion"):
         _load_landing(warehouse, first_day, last_day)
@@ -553,7 +520,7 @@ def direct_rebuild_partitioned(first: str, last: str) -> dict:
     with timed(timings, "checks"):
         _audit(warehouse)
     with timed(timings, "dbt"):
-        from dataflow_assets.dbt import PARTITIONED_MODELS, dbt_build_args
+        from dataflow_assets.lib.dbt import PARTITIONED_MODELS, dbt_build_args
 
         _dbt([*dbt_build_args(full_refresh=True), "--select", PARTITIONED_MODELS])
     return timings

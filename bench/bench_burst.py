@@ -71,7 +71,7 @@ def burst_arm(source: Path, root: Path) -> tuple[float, dict]:
     os.environ["DAGSTER_HOME"] = str(home / "dagster")
     from dagster import DagsterInstance, RunsFilter
 
-    from dataflow_assets.sensors import SENSOR_INTERVAL_SECONDS
+    from dataflow_assets.defs.landing.sensors import SENSOR_INTERVAL_SECONDS
 
     try:
         with DagsterInstance.get() as instance:

@@ -91,13 +91,10 @@ def run(scratch: Path) -> int:
     shutil.copyfile(repo / "dagster.yaml", scratch / "dagster" / "dagster.yaml")
 
     from dagster import AssetSelection, DagsterInstance, materialize
-    from dagster._core.storage.tags import (
-        ASSET_PARTITION_RANGE_END_TAG,
-        ASSET_PARTITION_RANGE_START_TAG,
-    )
 
-    from dataflow_assets.sample_data import generate
-    from dataflow_assets.settings import DBT_PROJECT_DIR
+    from dataflow_assets.lib.partitions import partition_range_tags
+    from dataflow_assets.lib.settings import DBT_PROJECT_DIR
+    from tools.sample_data import generate
 
     start = dt.date(2024, 1, 1)
     summary = generate(scratch, start, 366, scale=1.0, seed=42, progress=False)
@@ -106,10 +103,7 @@ def run(scratch: Path) -> int:
 
     from dataflow_assets.definitions import defs  # after DATAFLOW_HOME points at the scratch home
 
-    year = {
-        ASSET_PARTITION_RANGE_START_TAG: start.isoformat(),
-        ASSET_PARTITION_RANGE_END_TAG: end.isoformat(),
-    }
+    year = partition_range_tags(start, end)
     graph = defs.resolve_asset_graph()
     raw_keys = [key for key in graph.get_all_asset_keys() if key.path[0] == "raw"]
     raw_partitioned = [key for key in raw_keys if graph.get(key).partitions_def is not None]

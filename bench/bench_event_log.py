@@ -1,6 +1,6 @@
 """What one Dagster event costs on the local instance: Dagster's stock SQLite storage against
 the repo's ``dagster.yaml`` (the same storages on one engine per process,
-dataflow_assets/instance_storage.py).
+dataflow_assets/lib/instance_storage.py).
 
 Each arm runs in a fresh process on a fresh instance and materializes a year of daily
 partitions of a few assets that do nothing, in one run (a single-run backfill): the run writes

@@ -68,7 +68,7 @@ def main() -> None:
     try:
         from dagster import DagsterInstance, execute_job, reconstructable
 
-        from dataflow_assets.sample_data import generate
+        from tools.sample_data import generate
 
         start = dt.date.today() - dt.timedelta(days=args.days)
         generate(home, start, days=args.days, scale=args.scale, seed=42, progress=False)

@@ -30,9 +30,9 @@ def main() -> int:
     os.environ["DAGSTER_HOME"] = str(scratch / "dagster")
     (scratch / "dagster").mkdir()
 
-    from dataflow_assets.contract import LANDING_ENTITIES
-    from dataflow_assets.ingestion.file_loader import load_landing_range
-    from dataflow_assets.sample_data import generate
+    from dataflow_assets.lib.contract import LANDING_ENTITIES
+    from dataflow_assets.lib.ingestion.file_loader import load_landing_range
+    from tools.sample_data import generate
 
     start = dt.date(2024, 1, 1)
     summary = generate(scratch, start, 366, scale=1.0, seed=42, progress=False)
@@ -57,12 +57,9 @@ def main() -> int:
     loader = time.perf_counter() - started
 
     from dagster import AssetSelection, DagsterInstance, materialize
-    from dagster._core.storage.tags import (
-        ASSET_PARTITION_RANGE_END_TAG,
-        ASSET_PARTITION_RANGE_START_TAG,
-    )
 
     from dataflow_assets.definitions import defs
+    from dataflow_assets.lib.partitions import partition_range_tags
 
     started = time.perf_counter()
     with DagsterInstance.get() as instance:
@@ -71,10 +68,7 @@ def main() -> int:
             instance=instance,
             resources=dict(defs.resources),
             selection=AssetSelection.assets(*[["raw", e.name] for e in LANDING_ENTITIES]),
-            tags={
-                ASSET_PARTITION_RANGE_START_TAG: start.isoformat(),
-                ASSET_PARTITION_RANGE_END_TAG: end.isoformat(),
-            },
+            tags=partition_range_tags(start, end),
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         )
     dagster_run = time.perf_counter() - started

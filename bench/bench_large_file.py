@@ -36,8 +36,8 @@ print(json.dumps({"seconds": time.perf_counter() - started, "rows": rows,
 CHILD_OURS = """
 import datetime as dt, json, resource, sys, time, duckdb
 from pathlib import Path
-from dataflow_assets.contract import ORDERS
-from dataflow_assets.ingestion.file_loader import load_landing_range
+from dataflow_assets.lib.contract import ORDERS
+from dataflow_assets.lib.ingestion.file_loader import load_landing_range
 zone, db, day = Path(sys.argv[1]), sys.argv[2], dt.date.fromisoformat(sys.argv[3])
 started = time.perf_counter()
 with duckdb.connect(db) as c:

@@ -5,7 +5,7 @@ customer segmentation and the revenue forecast (its rolling-origin backtest incl
 years of sample data in under 60 seconds on the 2-core reference machine, in bounded memory.
 
 By default it generates three years of sample data under a temporary DATAFLOW_HOME and builds
-the marts with ``python -m dataflow_assets.materialize`` (a few minutes); ``--warehouse`` reuses
+the marts with ``python -m dataflow_assets.cli.materialize`` (a few minutes); ``--warehouse`` reuses
 a warehouse that already has the marts. The fits then run in this process on frames read from
 ``marts.dim_customers`` and ``marts.fct_daily_store_sales``, exactly as the assets read them.
 
@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def build_warehouse(home: Path, days: int, scale: float) -> tuple[Path, dt.date]:
     """Sample data for ``days`` days ending yesterday, loaded and modelled by the platform."""
-    from dataflow_assets.sample_data import generate
+    from tools.sample_data import generate
 
     start = dt.date.today() - dt.timedelta(days=days)
     began = time.perf_counter()
@@ -48,7 +48,7 @@ def build_warehouse(home: Path, days: int, scale: float) -> tuple[Path, dt.date]
     env.pop("DATAFLOW_WAREHOUSE", None)
     began = time.perf_counter()
     completed = subprocess.run(
-        [sys.executable, "-m", "dataflow_assets.materialize"],
+        [sys.executable, "-m", "dataflow_assets.cli.materialize"],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -75,8 +75,8 @@ def planted_types_ari(assignments, start: dt.date, days: int, scale: float) -> f
     """Agreement of the segments with the generator's own customer types (its ground truth)."""
     from sklearn.metrics import adjusted_rand_score
 
-    from dataflow_assets.sample_data.calendar import Period
-    from dataflow_assets.sample_data.generator import build_simulation
+    from tools.sample_data.calendar import Period
+    from tools.sample_data.generator import build_simulation
 
     population = build_simulation(Period(start, days), scale, 6, SEED).population
     types = dict(zip((bytes(i).decode() for i in population.ids), population.type, strict=True))

@@ -14,8 +14,8 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
-from dataflow_assets.sample_data import generate
-from dataflow_assets.sample_data.writers import FILE_EXTENSIONS
+from tools.sample_data import generate
+from tools.sample_data.writers import FILE_EXTENSIONS
 
 TARGET_ORDERS = 10_000_000
 TARGET_SECONDS = 60.0

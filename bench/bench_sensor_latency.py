@@ -164,7 +164,7 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=0.3)
     args = parser.parse_args()
 
-    from dataflow_assets.sensors import SENSOR_INTERVAL_SECONDS, SETTLE_SECONDS
+    from dataflow_assets.defs.landing.sensors import SENSOR_INTERVAL_SECONDS, SETTLE_SECONDS
 
     root = Path(tempfile.mkdtemp(prefix="bench-sensor-latency-"))
     home = root / "platform"

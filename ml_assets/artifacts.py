@@ -15,7 +15,7 @@ from typing import Any
 
 import joblib
 
-from dataflow_assets import settings
+from dataflow_assets.lib import settings
 
 
 def artifact_version(run_id: str, now: dt.datetime | None = None) -> str:

@@ -1,10 +1,8 @@
-"""When the ML assets refit themselves: after the marts they read are updated, never meanwhile."""
+"""When the ML outputs publish. Refits need no condition of their own: the root gives every asset
+downstream of raw ``AutomationCondition.eager()`` (requested once a parent mart has a new
+materialization, never while a parent is missing or in progress nor while its own run is)."""
 
 from dagster import AutomationCondition
-
-# eager(): requested once any parent mart has a new materialization, but not while a parent is
-# missing or in progress (being rebuilt) nor while this asset's own run is in progress.
-REFIT_WHEN_MARTS_UPDATE = AutomationCondition.eager()
 
 # The forecast is published only from a backtest whose blocking check passed.
 PUBLISH_WHEN_BACKTEST_PASSES = (

@@ -5,7 +5,7 @@ Both judge the published tables, not the in-memory fit: what a reader of the war
 
 from dagster import AssetCheckKey, AssetCheckResult, AssetCheckSeverity, MetadataValue, asset_check
 
-from dataflow_assets.resources import DUCKDB_POOL, Warehouse
+from dataflow_assets.lib.warehouse import DUCKDB_POOL, Warehouse
 from ml_assets.customer_segments import CUSTOMER_SEGMENTS
 from ml_assets.revenue_forecast import FORECAST_BACKTEST
 

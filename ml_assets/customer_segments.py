@@ -12,13 +12,13 @@ from dagster import (
     multi_asset,
 )
 
-from dataflow_assets.resources import DUCKDB_POOL, Warehouse
-from ml_assets.automation import REFIT_WHEN_MARTS_UPDATE
+from dataflow_assets.lib.dbt import dbt_model_key
+from dataflow_assets.lib.warehouse import DUCKDB_POOL, Warehouse
 
 if TYPE_CHECKING:
     import pandas as pd
 
-DIM_CUSTOMERS = AssetKey(["marts", "dim_customers"])
+DIM_CUSTOMERS = dbt_model_key("dim_customers")
 CUSTOMER_SEGMENTS = AssetKey(["ml", "customer_segments"])
 SEGMENT_PROFILES = AssetKey(["ml", "segment_profiles"])
 SEED = 42
@@ -37,7 +37,6 @@ SEED = 42
             ),
             group_name="ml",
             kinds={"scikitlearn", "duckdb"},
-            automation_condition=REFIT_WHEN_MARTS_UPDATE,
             skippable=True,
         ),
         AssetSpec(
@@ -50,7 +49,6 @@ SEED = 42
             ),
             group_name="ml",
             kinds={"duckdb"},
-            automation_condition=REFIT_WHEN_MARTS_UPDATE,
             skippable=True,
         ),
     ],

@@ -14,15 +14,16 @@ from dagster import (
     asset,
 )
 
-from dataflow_assets.resources import DUCKDB_POOL, Warehouse
-from ml_assets.automation import PUBLISH_WHEN_BACKTEST_PASSES, REFIT_WHEN_MARTS_UPDATE
+from dataflow_assets.lib.dbt import dbt_model_key
+from dataflow_assets.lib.warehouse import DUCKDB_POOL, Warehouse
+from ml_assets.automation import PUBLISH_WHEN_BACKTEST_PASSES
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from ml_assets.forecasting import StoreDays
 
-DAILY_STORE_SALES = AssetKey(["marts", "fct_daily_store_sales"])
+DAILY_STORE_SALES = dbt_model_key("fct_daily_store_sales")
 FORECAST_BACKTEST = AssetKey(["ml", "forecast_backtest"])
 REVENUE_FORECAST = AssetKey(["ml", "revenue_forecast"])
 SEED = 42
@@ -41,7 +42,6 @@ SALES_QUERY = "select * from marts.fct_daily_store_sales order by store_id, sale
     pool=DUCKDB_POOL,
     group_name="ml",
     kinds={"scikitlearn", "duckdb"},
-    automation_condition=REFIT_WHEN_MARTS_UPDATE,
     output_required=False,
 )
 def forecast_backtest(context: AssetExecutionContext, warehouse: Warehouse):

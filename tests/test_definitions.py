@@ -8,7 +8,7 @@ import pytest
 from dagster import AssetKey
 
 from dataflow_assets.definitions import defs
-from dataflow_assets.resources import DUCKDB_POOL
+from dataflow_assets.lib.warehouse import DUCKDB_POOL
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -33,7 +33,7 @@ SHELL_LIKE_SUFFIXES = {".sh", ".yml", ".yaml", ".env"}
 # Our prefixes: any such name in a source is taken for a variable unless listed here.
 PREFIXED = re.compile(r"\b(?:DATAFLOW|DAGSTER|DBT)_[A-Z0-9_]*[A-Z0-9]\b")
 NOT_ENVIRONMENT_VARIABLES = {
-    "DBT_PROJECT_DIR": "a path constant in dataflow_assets/settings.py",
+    "DBT_PROJECT_DIR": "a path constant in dataflow_assets/lib/settings.py",
     "DBT_DIRS": "a make variable holding dbt's --project-dir and --profiles-dir flags",
 }
 

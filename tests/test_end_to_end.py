@@ -110,8 +110,8 @@ def test_make_run_keeps_every_standard_question_as_a_non_empty_metrics_table(pla
 
 
 def test_every_asset_is_materialized_in_the_local_dagster_instance(platform_home, monkeypatch):
+    from dataflow_assets.cli.materialize import MAINTENANCE_GROUPS
     from dataflow_assets.definitions import defs
-    from dataflow_assets.materialize import MAINTENANCE_GROUPS
 
     monkeypatch.setenv("DAGSTER_HOME", str(platform_home / "dagster"))  # the config reads it
     with DagsterInstance.get() as instance:

@@ -20,8 +20,12 @@ from dagster import (
     materialize,
 )
 
-from dataflow_assets.partitions import daily_partitions
-from dataflow_assets.policies import daily_freshness_checks, due_partition, policy_sensors
+from dataflow_assets.lib.partitions import daily_partitions
+from dataflow_assets.lib.policies import (
+    daily_freshness_checks,
+    due_partition,
+    freshness_checks_sensor,
+)
 
 DAILY_KEYS = [AssetKey(["raw", name]) for name in ("orders", "items", "tweets", "weather")]
 UTC = dt.UTC
@@ -165,9 +169,7 @@ def test_a_run_that_loads_the_asset_rechecks_its_freshness(instance):
 def test_sensor_runs_the_checks_once_after_each_deadline(instance):
     now = at("2025-03-12", 9, 3)
     checks = daily_freshness_checks(DAILY_KEYS)
-    freshness_sensor = {s.name: s for s in policy_sensors(checks, clock=lambda: now)}[
-        "freshness_checks_sensor"
-    ]
+    freshness_sensor = freshness_checks_sensor(checks, clock=lambda: now)
 
     first = freshness_sensor(build_sensor_context(instance=instance))
     assert isinstance(first, SensorResult)

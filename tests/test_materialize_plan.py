@@ -16,8 +16,7 @@ from dagster import (
 )
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
-from dataflow_assets import settings
-from dataflow_assets.materialize import (
+from dataflow_assets.cli.materialize import (
     RunReport,
     landed_date_range,
     partition_bounds,
@@ -25,7 +24,8 @@ from dataflow_assets.materialize import (
     print_summary,
     requested_window,
 )
-from dataflow_assets.resources import Warehouse
+from dataflow_assets.lib import settings
+from dataflow_assets.lib.warehouse import Warehouse
 from ml_assets import ml_asset_checks, ml_assets
 from ml_assets.checks import forecast_beats_seasonal_naive
 from tests.ml.synthetic import planted_customers, planted_store_sales
@@ -170,7 +170,7 @@ def ml_home(tmp_path, monkeypatch):
 def run_ml(warehouse: Path, instance: DagsterInstance, extra_checks=()):
     return materialize(
         [*ml_assets, *ml_asset_checks, *extra_checks],
-        resources={"warehouse": Warehouse(path=str(warehouse))},
+        resources={"warehouse": Warehouse(database=str(warehouse))},
         instance=instance,
         selection=AssetSelection.assets(BACKTEST, FORECAST),
         raise_on_error=False,

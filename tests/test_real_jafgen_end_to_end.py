@@ -152,8 +152,8 @@ def test_every_ml_table_is_built_and_the_forecast_is_published_or_says_why_not(h
 
 
 def test_every_other_blocking_check_passes_and_nothing_failed(home, instance):
+    from dataflow_assets.cli.materialize import MAINTENANCE_GROUPS
     from dataflow_assets.definitions import defs
-    from dataflow_assets.materialize import MAINTENANCE_GROUPS
     from ml_assets.checks import PUBLICATION_GATES
 
     graph = defs.resolve_asset_graph()
@@ -192,8 +192,8 @@ def test_weather_coverage_warns_with_each_stores_share(home, instance):
 
 
 def test_the_whole_graph_is_materialized_but_a_declined_forecast(home, instance):
+    from dataflow_assets.cli.materialize import MAINTENANCE_GROUPS
     from dataflow_assets.definitions import defs
-    from dataflow_assets.materialize import MAINTENANCE_GROUPS
 
     graph = defs.resolve_asset_graph()
     never = {

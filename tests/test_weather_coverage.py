@@ -5,8 +5,8 @@ import datetime as dt
 import duckdb
 from dagster import AssetCheckSeverity
 
-from dataflow_assets.resources import Warehouse
-from dataflow_assets.weather_coverage import coverage_verdict, weather_coverage
+from dataflow_assets.defs.weather.checks import coverage_verdict, weather_coverage
+from dataflow_assets.lib.warehouse import Warehouse
 
 
 def write_sales_mart(path, weather_days: dict[str, int], days: int = 100) -> None:
@@ -47,7 +47,7 @@ def write_sales_mart(path, weather_days: dict[str, int], days: int = 100) -> Non
 def test_every_store_covered_passes_with_the_shares(tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     write_sales_mart(warehouse, {"Brooklyn": 100, "Chicago": 85})
-    result = weather_coverage(warehouse=Warehouse(path=str(warehouse)))
+    result = weather_coverage(warehouse=Warehouse(database=str(warehouse)))
 
     assert result.passed
     assert result.severity == AssetCheckSeverity.WARN
@@ -61,7 +61,7 @@ def test_every_store_covered_passes_with_the_shares(tmp_path):
 def test_a_store_without_weather_warns_naming_it_and_how_to_fetch_the_period(tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     write_sales_mart(warehouse, {"Brooklyn": 100, "Philadelphia": 0})
-    result = weather_coverage(warehouse=Warehouse(path=str(warehouse)))
+    result = weather_coverage(warehouse=Warehouse(database=str(warehouse)))
 
     assert not result.passed
     assert result.severity == AssetCheckSeverity.WARN

@@ -14,17 +14,16 @@ from pathlib import Path
 
 import pytest
 from dagster import materialize
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-)
 
-from dataflow_assets.ingestion.database import database_assets
-from dataflow_assets.ingestion.files import landing_assets
-from dataflow_assets.ingestion.weather import raw_weather
-from dataflow_assets.resources import LandingZone, OperationalDatabase, Warehouse, WeatherApi
-from dataflow_assets.sample_data import generate
-from dataflow_assets.settings import DBT_PROJECT_DIR
+from dataflow_assets.defs.landing.assets import landing_assets
+from dataflow_assets.defs.shop_db.assets import database_assets
+from dataflow_assets.defs.weather.assets import raw_weather
+from dataflow_assets.lib.partitions import partition_range_tags
+from dataflow_assets.lib.resources import LandingZone, OperationalDatabase
+from dataflow_assets.lib.settings import DBT_PROJECT_DIR
+from dataflow_assets.lib.warehouse import Warehouse
+from dataflow_assets.lib.weather_api import WeatherApi
+from tools.sample_data import generate
 
 START = dt.date(2024, 5, 6)  # a Monday; the period spans June, so summer shares are not all zero
 DAYS = 60
@@ -86,16 +85,13 @@ def _run_dbt(
 def load_raw(home: Path, first_day: dt.date, last_day: dt.date) -> None:
     """Materialize the raw ingestion assets (operational snapshots, then the landed days)."""
     resources = {
-        "warehouse": Warehouse(path=str(home / "warehouse.duckdb")),
+        "warehouse": Warehouse(database=str(home / "warehouse.duckdb")),
         "landing_zone": LandingZone(root=str(home / "landing")),
         "operational_db": OperationalDatabase(url=f"sqlite:///{home / 'operational.sqlite'}"),
         "weather_api": WeatherApi(snapshot_dir=str(home / "weather")),
     }
     assert materialize(database_assets, resources=resources).success
-    days = {
-        ASSET_PARTITION_RANGE_START_TAG: first_day.isoformat(),
-        ASSET_PARTITION_RANGE_END_TAG: last_day.isoformat(),
-    }
+    days = partition_range_tags(first_day, last_day)
     assert materialize([*landing_assets, raw_weather], resources=resources, tags=days).success
 
 
@@ -104,7 +100,7 @@ def segment_customers(warehouse: Path) -> None:
     from ml_assets import customer_segments
 
     assert materialize(
-        [customer_segments], resources={"warehouse": Warehouse(path=str(warehouse))}
+        [customer_segments], resources={"warehouse": Warehouse(database=str(warehouse))}
     ).success
 
 

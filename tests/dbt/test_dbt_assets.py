@@ -3,14 +3,14 @@
 import pytest
 from dagster import AssetKey, BackfillPolicy
 
-from dataflow_assets.dbt import (
+from dataflow_assets.lib.dbt import (
     DbtBuildConfig,
     build_dbt_assets,
     build_partitioned_dbt_assets,
     dbt_asset_definitions,
 )
-from dataflow_assets.partitions import daily_partitions
-from dataflow_assets.resources import DUCKDB_POOL
+from dataflow_assets.lib.partitions import daily_partitions
+from dataflow_assets.lib.warehouse import DUCKDB_POOL
 
 EVENT_FACTS = {
     AssetKey(["marts", name])

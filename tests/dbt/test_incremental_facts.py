@@ -10,8 +10,8 @@ import duckdb
 import pytest
 from dagster import materialize
 
-from dataflow_assets.dbt import build_partitioned_dbt_assets, dbt_project
-from dataflow_assets.resources import Warehouse
+from dataflow_assets.lib.dbt import build_partitioned_dbt_assets, dbt_project
+from dataflow_assets.lib.warehouse import Warehouse
 
 FACTS = ("fct_orders", "fct_order_items", "fct_daily_store_sales", "fct_tweets")
 
@@ -93,7 +93,7 @@ def test_dagster_runs_replace_their_partition_and_full_refresh_rebuilds_everythi
     monkeypatch.setenv("DATAFLOW_WAREHOUSE", str(warehouse_copy))
     resources = {
         "dbt": DbtCliResource(project_dir=dbt_project(), dbt_executable=str(_dbt_executable())),
-        "warehouse": Warehouse(path=str(warehouse_copy)),
+        "warehouse": Warehouse(database=str(warehouse_copy)),
     }
     facts = build_partitioned_dbt_assets()
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from dataflow_assets.dbt import (
+from dataflow_assets.lib.dbt import (
     FULL_REFRESH_TAG,
     dbt_build_args,
     partition_window_vars,

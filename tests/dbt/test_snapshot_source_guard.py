@@ -6,14 +6,17 @@ import sqlite3
 import duckdb
 from dagster import materialize
 
-from dataflow_assets.dbt import dbt_project
-from dataflow_assets.ingestion.database import raw_customers
-from dataflow_assets.resources import OperationalDatabase, Warehouse
+from dataflow_assets.defs.shop_db.assets import snapshot_assets
+from dataflow_assets.lib.dbt import dbt_project
+from dataflow_assets.lib.resources import OperationalDatabase
+from dataflow_assets.lib.warehouse import Warehouse
 
 SNAPSHOT_ROWS = (
     "select customer_id, customer_name, valid_to is null as is_current "
     "from staging.snp_shop__customers order by customer_id, valid_from"
 )
+
+raw_customers = snapshot_assets["customers"]
 
 
 def load_customers(home, rows: list[tuple]) -> None:
@@ -23,7 +26,7 @@ def load_customers(home, rows: list[tuple]) -> None:
         connection.execute("create table customers (id text, name text)")
         connection.executemany("insert into customers values (?, ?)", rows)
     resources = {
-        "warehouse": Warehouse(path=str(home / "warehouse.duckdb")),
+        "warehouse": Warehouse(database=str(home / "warehouse.duckdb")),
         "operational_db": OperationalDatabase(url=f"sqlite:///{path}"),
     }
     assert materialize([raw_customers], resources=resources).success

@@ -66,7 +66,7 @@ def columns(connection, table):
 def test_dbt_build_passes_every_data_test_unit_test_and_contract(built_warehouse):
     results = built_warehouse.build_results["results"]
     # Exposures and saved queries have nothing to build in dbt-core (no-op); Dagster keeps the
-    # saved queries' tables (dataflow_assets/metrics).
+    # saved queries' tables (dataflow_assets/defs/metrics).
     built = [r for r in results if not r["unique_id"].startswith(("exposure.", "saved_query."))]
     failed = [r["unique_id"] for r in built if r["status"] not in ("success", "pass")]
     assert failed == []

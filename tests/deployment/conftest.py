@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 import pandas as pd
 import sqlalchemy
 
-from dataflow_assets.contract import DATABASE_ENTITIES, weather_snapshot_file_name
+from dataflow_assets.lib.contract import DATABASE_ENTITIES, weather_snapshot_file_name
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -21,14 +21,10 @@ import pytest
 import sqlalchemy
 import yaml
 from dagster import AssetKey, DagsterRunStatus
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-)
 from dagster_graphql import DagsterGraphQLClient
 
-from dataflow_assets.materialize import PlannedRun, landed_date_range, plan_runs
-from dataflow_assets.sample_data import generate
+from dataflow_assets.cli.materialize import PlannedRun, landed_date_range, plan_runs
+from dataflow_assets.lib.partitions import partition_range_tags
 from tests.deployment.conftest import (
     BIN,
     REPO,
@@ -43,6 +39,7 @@ from tests.deployment.conftest import (
     wait_for_port,
 )
 from tests.postgres_server import postgres_server
+from tools.sample_data import generate
 
 DAYS, SCALE, SEED = 40, 0.3, 23
 LOCATION, REPOSITORY = "dataflow", "__repository__"
@@ -149,10 +146,7 @@ def pause_run_launching_automation(webserver_url: str) -> list[str]:
 def submit(client: DagsterGraphQLClient, planned: PlannedRun, window: tuple[dt.date, dt.date]):
     tags = {}
     if planned.partitioned:
-        tags = {
-            ASSET_PARTITION_RANGE_START_TAG: window[0].isoformat(),
-            ASSET_PARTITION_RANGE_END_TAG: window[1].isoformat(),
-        }
+        tags = partition_range_tags(window[0], window[1])
     return client.submit_job_execution(
         ASSET_JOB,
         repository_location_name=LOCATION,

@@ -7,14 +7,14 @@ import pytest
 import sqlalchemy
 from dagster import Failure, materialize
 
-from dataflow_assets.contract import STORES
-from dataflow_assets.ingestion.database import (
-    database_assets,
-    raw_customers,
-    raw_stores,
-    read_source_batches,
-)
-from dataflow_assets.resources import OperationalDatabase, Warehouse
+from dataflow_assets.defs.shop_db.assets import database_assets, snapshot_assets
+from dataflow_assets.lib.contract import STORES
+from dataflow_assets.lib.ingestion.source_tables import read_source_batches
+from dataflow_assets.lib.resources import OperationalDatabase
+from dataflow_assets.lib.warehouse import Warehouse
+
+raw_customers = snapshot_assets["customers"]
+raw_stores = snapshot_assets["stores"]
 
 STORE_ROWS = [
     ("s1", "Philadelphia", "2018-09-01T00:00:00", 0.06),
@@ -43,7 +43,7 @@ def raw_rows(warehouse: Warehouse, table: str) -> list[tuple]:
 
 
 def test_snapshot_copies_the_contract_columns_with_their_types(tmp_path):
-    warehouse = Warehouse(path=str(tmp_path / "warehouse.duckdb"))
+    warehouse = Warehouse(database=str(tmp_path / "warehouse.duckdb"))
     resources = {
         "warehouse": warehouse,
         "operational_db": OperationalDatabase(url=sqlite_shop(tmp_path)),
@@ -58,7 +58,7 @@ def test_snapshot_copies_the_contract_columns_with_their_types(tmp_path):
 
 
 def test_missing_table_fails_clearly_and_keeps_the_previous_snapshot(tmp_path):
-    warehouse = Warehouse(path=str(tmp_path / "warehouse.duckdb"))
+    warehouse = Warehouse(database=str(tmp_path / "warehouse.duckdb"))
     good = {
         "warehouse": warehouse,
         "operational_db": OperationalDatabase(url=sqlite_shop(tmp_path)),
@@ -110,7 +110,7 @@ def test_snapshots_read_from_a_real_postgresql_server(postgres_url, tmp_path):
             )
         )
     shop.dispose()
-    warehouse = Warehouse(path=str(tmp_path / "warehouse.duckdb"))
+    warehouse = Warehouse(database=str(tmp_path / "warehouse.duckdb"))
     resources = {
         "warehouse": warehouse,
         "operational_db": OperationalDatabase(url=f"{postgres_url}/shop_snapshot_test"),

@@ -4,8 +4,9 @@ import duckdb
 import sqlalchemy
 from dagster import DagsterEventType, materialize
 
-from dataflow_assets.ingestion.database import database_assets
-from dataflow_assets.resources import OperationalDatabase, Warehouse
+from dataflow_assets.defs.shop_db.assets import database_assets
+from dataflow_assets.lib.resources import OperationalDatabase
+from dataflow_assets.lib.warehouse import Warehouse
 
 SHOP = """
 create table customers (id text, name text);
@@ -36,7 +37,7 @@ def test_postgresql_rows_breaking_the_contract_are_rejected_and_the_rest_loads(
             if statement.strip():
                 connection.execute(sqlalchemy.text(statement))
     shop.dispose()
-    warehouse = Warehouse(path=str(tmp_path / "warehouse.duckdb"))
+    warehouse = Warehouse(database=str(tmp_path / "warehouse.duckdb"))
     resources = {
         "warehouse": warehouse,
         "operational_db": OperationalDatabase(url=f"{postgres_url}/shop_rejected_rows_test"),

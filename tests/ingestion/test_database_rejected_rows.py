@@ -8,15 +8,14 @@ import pytest
 import sqlalchemy
 from dagster import AssetKey, DagsterEventType, materialize
 
-from dataflow_assets.contract import ENTITIES
-from dataflow_assets.ingestion.database import (
-    database_assets,
-    is_transient,
-    raw_customers,
-    raw_products,
-    source_text,
-)
-from dataflow_assets.resources import OperationalDatabase, Warehouse
+from dataflow_assets.defs.shop_db.assets import database_assets, snapshot_assets
+from dataflow_assets.lib.contract import ENTITIES
+from dataflow_assets.lib.ingestion.source_tables import is_transient, source_text
+from dataflow_assets.lib.resources import OperationalDatabase
+from dataflow_assets.lib.warehouse import Warehouse
+
+raw_customers = snapshot_assets["customers"]
+raw_products = snapshot_assets["products"]
 
 ASSETS = {key.path[1]: a for a in database_assets for key in a.keys}
 # SQLite column types as an operational database declares them, with no constraints.
@@ -53,7 +52,7 @@ def write_table(path, table: str, rows: list[tuple]) -> str:
 
 
 def snapshot(tmp_path, table: str, rows: list[tuple], warehouse: Warehouse | None = None):
-    warehouse = warehouse or Warehouse(path=str(tmp_path / "warehouse.duckdb"))
+    warehouse = warehouse or Warehouse(database=str(tmp_path / "warehouse.duckdb"))
     url = write_table(tmp_path / "shop.sqlite", table, rows)
     resources = {"warehouse": warehouse, "operational_db": OperationalDatabase(url=url)}
     return materialize([ASSETS[table]], resources=resources, raise_on_error=False), warehouse
@@ -294,7 +293,7 @@ def test_a_table_that_cannot_be_read_fails_once_without_retries_and_names_it(tmp
         connection.execute("create view products as select * from menu")
         connection.execute("drop table menu")  # the view now fails on every read
     resources = {
-        "warehouse": Warehouse(path=str(tmp_path / "warehouse.duckdb")),
+        "warehouse": Warehouse(database=str(tmp_path / "warehouse.duckdb")),
         "operational_db": OperationalDatabase(url=f"sqlite:///{path}"),
     }
     result = materialize([raw_products], resources=resources, raise_on_error=False)

@@ -4,9 +4,9 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from dataflow_assets.contract import CITIES_BY_NAME, weather_snapshot_file_name
-from dataflow_assets.ingestion import dump
-from dataflow_assets.ingestion.dump import weather_message, weather_snapshot_coverage
+from dataflow_assets.cli import import_dump as dump
+from dataflow_assets.cli.import_dump import weather_message, weather_snapshot_coverage
+from dataflow_assets.lib.contract import CITIES_BY_NAME, weather_snapshot_file_name
 
 FIRST, LAST = dt.date(2024, 3, 1), dt.date(2024, 3, 10)
 LIVE = "https://archive-api.open-meteo.com/v1/archive"

@@ -9,9 +9,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dataflow_assets.checks import reconciliation_problems_sql
-from dataflow_assets.contract import ITEMS, ORDERS
-from dataflow_assets.ingestion.file_loader import load_landing_range
+from dataflow_assets.defs.landing.checks import reconciliation_problems_sql
+from dataflow_assets.lib.contract import ITEMS, ORDERS
+from dataflow_assets.lib.ingestion.file_loader import load_landing_range
 
 HEADER = "id,customer,ordered_at,store_id,subtotal,tax_paid,order_total"
 DAY = dt.date(2024, 3, 5)

@@ -6,10 +6,10 @@ from pathlib import Path
 import duckdb
 import sqlalchemy
 
-from dataflow_assets.contract import DATABASE_ENTITIES, LANDING_ENTITIES
-from dataflow_assets.ingestion.database import read_source_batches, replace_snapshot
-from dataflow_assets.ingestion.dump import import_dump
-from dataflow_assets.ingestion.file_loader import load_landing_range
+from dataflow_assets.cli.import_dump import import_dump
+from dataflow_assets.lib.contract import DATABASE_ENTITIES, LANDING_ENTITIES
+from dataflow_assets.lib.ingestion.file_loader import load_landing_range
+from dataflow_assets.lib.ingestion.source_tables import read_source_batches, replace_snapshot
 
 
 def csv_rows(path: Path) -> int:

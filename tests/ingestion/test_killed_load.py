@@ -8,8 +8,8 @@ import textwrap
 
 import duckdb
 
-from dataflow_assets.contract import ORDERS
-from dataflow_assets.ingestion.file_loader import load_landing_range
+from dataflow_assets.lib.contract import ORDERS
+from dataflow_assets.lib.ingestion.file_loader import load_landing_range
 
 DAY = dt.date(2024, 3, 5)
 HEADER = "id,customer,ordered_at,store_id,subtotal,tax_paid,order_total\n"
@@ -19,8 +19,8 @@ CHILD = """
 import datetime as dt, sys, time
 from pathlib import Path
 import duckdb
-from dataflow_assets.contract import ORDERS
-from dataflow_assets.ingestion import file_loader
+from dataflow_assets.lib.contract import ORDERS
+from dataflow_assets.lib.ingestion import file_loader
 
 appended = file_loader._reject_rule_breakers
 def pause_mid_load(*args, **kwargs):

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from dataflow_assets.ingestion import landing
+from dataflow_assets.lib.ingestion import landing
 
 
 def test_business_date_comes_from_the_file_name():

@@ -7,14 +7,14 @@ from pathlib import Path
 
 from dagster import AssetKey, DagsterInstance, build_sensor_context
 
-from dataflow_assets.ingestion.landing import observe, sha256_of
-from dataflow_assets.sensors import (
+from dataflow_assets.defs.landing.sensors import (
     UNPLACEABLE_FILES_KEY,
     Cursor,
     group_into_ranges,
     landing_zone_sensor,
     plan_tick,
 )
+from dataflow_assets.lib.ingestion.landing import observe, sha256_of
 
 TODAY = dt.date(2024, 4, 1)
 HEADER = "id,customer,ordered_at,store_id,subtotal,tax_paid,order_total\n"
@@ -137,8 +137,9 @@ def test_unplaceable_files_are_quarantined_in_the_ledger_with_their_reason(tmp_p
     import duckdb
     from dagster import materialize
 
-    from dataflow_assets.ingestion.files import unplaceable_files
-    from dataflow_assets.resources import LandingZone, Warehouse
+    from dataflow_assets.defs.landing.assets import unplaceable_files
+    from dataflow_assets.lib.resources import LandingZone
+    from dataflow_assets.lib.warehouse import Warehouse
 
     zone = tmp_path / "landing"
     write(zone, "orders/orders.csv")
@@ -150,7 +151,7 @@ def test_unplaceable_files_are_quarantined_in_the_ledger_with_their_reason(tmp_p
     result = materialize(
         [unplaceable_files],
         resources={
-            "warehouse": Warehouse(path=str(warehouse)),
+            "warehouse": Warehouse(database=str(warehouse)),
             "landing_zone": LandingZone(root=str(zone)),
         },
     )
@@ -172,8 +173,11 @@ def test_days_loaded_before_the_sensor_started_are_not_loaded_again(tmp_path, mo
     # requested, and the instance says each day is already in.
     from dagster import materialize
 
-    from dataflow_assets.ingestion.files import raw_orders
-    from dataflow_assets.resources import LandingZone, Warehouse
+    from dataflow_assets.defs.landing.assets import raw_landing_assets
+
+    raw_orders = raw_landing_assets["orders"]
+    from dataflow_assets.lib.resources import LandingZone
+    from dataflow_assets.lib.warehouse import Warehouse
 
     zone = tmp_path / "landing"
     monkeypatch.setenv("DATAFLOW_LANDING_DIR", str(zone))
@@ -187,7 +191,7 @@ def test_days_loaded_before_the_sensor_started_are_not_loaded_again(tmp_path, mo
             partition_key=loaded_day.isoformat(),
             instance=instance,
             resources={
-                "warehouse": Warehouse(path=str(tmp_path / "warehouse.duckdb")),
+                "warehouse": Warehouse(database=str(tmp_path / "warehouse.duckdb")),
                 "landing_zone": LandingZone(root=str(zone)),
             },
         )
@@ -312,16 +316,19 @@ def load_range(zone: Path, warehouse: Path, first: dt.date, last: dt.date, insta
     """The landing assets over [first, last] in one run, as the sensor's ranged request runs."""
     from dagster import materialize
 
-    from dataflow_assets.ingestion.files import raw_items, raw_orders
-    from dataflow_assets.partitions import partition_range_tags
-    from dataflow_assets.resources import LandingZone, Warehouse
+    from dataflow_assets.defs.landing.assets import raw_landing_assets
+    from dataflow_assets.lib.partitions import partition_range_tags
+    from dataflow_assets.lib.resources import LandingZone
+    from dataflow_assets.lib.warehouse import Warehouse
+
+    raw_items, raw_orders = raw_landing_assets["items"], raw_landing_assets["orders"]
 
     return materialize(
         [raw_orders, raw_items],
         instance=instance,
         tags=partition_range_tags(first, last),
         resources={
-            "warehouse": Warehouse(path=str(warehouse)),
+            "warehouse": Warehouse(database=str(warehouse)),
             "landing_zone": LandingZone(root=str(zone)),
         },
         raise_on_error=False,
@@ -398,8 +405,8 @@ def test_a_day_that_fails_in_a_range_is_named_and_the_other_days_load(tmp_path):
 
 
 def test_content_index_rebuilt_from_the_ledger_says_what_the_loads_wrote(tmp_path):
-    from dataflow_assets.ingestion import content_index
-    from dataflow_assets.settings import content_index_path
+    from dataflow_assets.lib.ingestion import content_index
+    from dataflow_assets.lib.settings import content_index_path
 
     zone, warehouse = tmp_path / "landing", tmp_path / "warehouse.duckdb"
     day = dt.date(2024, 3, 5)

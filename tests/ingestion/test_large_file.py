@@ -12,8 +12,8 @@ CHILD = """
 import datetime as dt, resource, sys
 from pathlib import Path
 import duckdb
-from dataflow_assets.contract import ORDERS
-from dataflow_assets.ingestion.file_loader import load_landing_range
+from dataflow_assets.lib.contract import ORDERS
+from dataflow_assets.lib.ingestion.file_loader import load_landing_range
 
 zone, database = Path(sys.argv[1]), sys.argv[2]
 with duckdb.connect(database, config={"memory_limit": "700MB"}) as connection:

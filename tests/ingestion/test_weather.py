@@ -9,9 +9,15 @@ import pytest
 from dagster import materialize
 from werkzeug import Response
 
-from dataflow_assets.contract import CITIES_BY_NAME, WEATHER_DAILY_UNITS, WEATHER_DAILY_VARIABLES
-from dataflow_assets.ingestion.weather import parse_daily_weather, raw_weather, weather_requests
-from dataflow_assets.resources import Warehouse, WeatherApi, WeatherApiError
+from dataflow_assets.defs.weather.assets import raw_weather
+from dataflow_assets.lib.contract import (
+    CITIES_BY_NAME,
+    WEATHER_DAILY_UNITS,
+    WEATHER_DAILY_VARIABLES,
+)
+from dataflow_assets.lib.ingestion.weather import parse_daily_weather, weather_requests
+from dataflow_assets.lib.warehouse import Warehouse
+from dataflow_assets.lib.weather_api import WeatherApi, WeatherApiError
 
 CHICAGO = CITIES_BY_NAME["Chicago"]
 START, END = dt.date(2024, 3, 1), dt.date(2024, 3, 3)
@@ -120,7 +126,7 @@ def warehouse_with_stores(tmp_path) -> Warehouse:
             "('s1', 'Chicago', timestamp '2024-01-01', 0.06), "
             "('s2', 'Boston', timestamp '2024-01-01', 0.06)) as t(id, name, opened_at, tax_rate)"
         )
-    return Warehouse(path=str(path))
+    return Warehouse(database=str(path))
 
 
 def weather_rows(warehouse: Warehouse) -> list[tuple]:
@@ -158,7 +164,7 @@ def test_partition_is_written_only_when_every_city_parsed(httpserver, tmp_path):
 def test_weather_schedule_rereads_the_last_week_up_to_yesterday_once_stores_are_known():
     from dagster import AssetKey, AssetMaterialization, build_schedule_context, instance_for_test
 
-    from dataflow_assets.schedules import weather_schedule
+    from dataflow_assets.defs.weather.schedules import weather_schedule
 
     at_six = dt.datetime(2024, 3, 10, 6, tzinfo=dt.UTC)
     with instance_for_test() as instance:

@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 import duckdb
 import pytest
 
-from dataflow_assets.metrics.semantic_layer import (
+from dataflow_assets.lib.semantic_layer import (
     MetricQuery,
     compile_metric_query,
     load_semantic_manifest,

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dataflow_assets.metrics import mf
+from dataflow_assets.cli import mf
 from tests.metrics.conftest import warehouse_rows
 
 REPO = Path(__file__).resolve().parents[2]
@@ -18,10 +18,10 @@ REVENUE_BY_DAY = ["query", "--metrics", "revenue", "--group-by", "metric_time__d
 
 
 def mf_command(args, warehouse: Path, wait: str = "600", **popen) -> subprocess.Popen:
-    """``python -m dataflow_assets.metrics.mf`` (what ``make mf`` runs) on one warehouse file."""
+    """``python -m dataflow_assets.cli.mf`` (what ``make mf`` runs) on one warehouse file."""
     env = {**os.environ, "DATAFLOW_WAREHOUSE": str(warehouse), "DATAFLOW_MF_WAIT_SECONDS": wait}
     return subprocess.Popen(
-        [sys.executable, "-m", "dataflow_assets.metrics.mf", *args],
+        [sys.executable, "-m", "dataflow_assets.cli.mf", *args],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,

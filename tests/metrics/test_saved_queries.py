@@ -7,14 +7,14 @@ import duckdb
 import pytest
 from dagster import AssetKey, DagsterInstance, materialize
 
-from dataflow_assets.dbt import dbt_project
 from dataflow_assets.definitions import defs
-from dataflow_assets.metrics.saved_queries import (
+from dataflow_assets.defs.metrics.assets import (
     SavedQueryError,
     build_saved_query_assets,
     saved_query_tables,
 )
-from dataflow_assets.resources import DUCKDB_POOL, Warehouse
+from dataflow_assets.lib.dbt import dbt_project
+from dataflow_assets.lib.warehouse import DUCKDB_POOL, Warehouse
 
 SAVED_QUERY_TABLES = {
     "daily_revenue_by_store",
@@ -81,7 +81,7 @@ def test_saved_query_assets_refresh_with_the_marts_in_the_duckdb_pool(asset_grap
 def test_every_saved_query_asset_writes_its_table_from_the_star_schema(warehouse_copy):
     result = materialize(
         list(build_saved_query_assets()),
-        resources={"warehouse": Warehouse(path=str(warehouse_copy))},
+        resources={"warehouse": Warehouse(database=str(warehouse_copy))},
         instance=DagsterInstance.ephemeral(),
     )
     assert result.success

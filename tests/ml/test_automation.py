@@ -17,7 +17,8 @@ from dagster import (
 from dagster._core.events import AssetMaterializationPlannedData, DagsterEvent, DagsterEventType
 from dagster._core.test_utils import create_run_for_test
 
-from dataflow_assets.resources import Warehouse
+from dataflow_assets.lib.policies import with_platform_policies
+from dataflow_assets.lib.warehouse import Warehouse
 from ml_assets import ml_asset_checks, ml_assets
 
 MARTS = [AssetKey(["marts", "dim_customers"]), AssetKey(["marts", "fct_daily_store_sales"])]
@@ -30,10 +31,13 @@ class Ticks:
     """The automation daemon's evaluations, one ``tick()`` at a time, on an ephemeral instance."""
 
     def __init__(self) -> None:
-        self.defs = Definitions(
-            assets=[*(AssetSpec(key) for key in MARTS), *ml_assets],
-            asset_checks=ml_asset_checks,
-            resources={"warehouse": Warehouse(path="unused.duckdb")},
+        # With the root's policies, which give the refits their eager condition.
+        self.defs = with_platform_policies(
+            Definitions(
+                assets=[*(AssetSpec(key) for key in MARTS), *ml_assets],
+                asset_checks=ml_asset_checks,
+                resources={"warehouse": Warehouse(database="unused.duckdb")},
+            )
         )
         self.instance = DagsterInstance.ephemeral()
         self.cursor = None

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from dagster import AssetKey, AssetSelection, DagsterInstance, materialize
 
-from dataflow_assets.resources import Warehouse
+from dataflow_assets.lib.warehouse import Warehouse
 from ml_assets import ml_asset_checks, ml_assets
 from tests.ml.synthetic import planted_customers, planted_store_sales
 
@@ -41,7 +41,7 @@ def tables(path) -> set[str]:
 def run(path, selection=None):
     return materialize(
         [*ml_assets, *ml_asset_checks],
-        resources={"warehouse": Warehouse(path=str(path))},
+        resources={"warehouse": Warehouse(database=str(path))},
         instance=DagsterInstance.ephemeral(),
         selection=selection,
         raise_on_error=False,

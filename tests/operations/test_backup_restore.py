@@ -11,20 +11,20 @@ from pathlib import Path
 import duckdb
 import pytest
 from dagster import AssetKey, materialize
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-)
 
-from dataflow_assets import settings
-from dataflow_assets.ingestion import content_index
-from dataflow_assets.ingestion.database import database_assets
-from dataflow_assets.ingestion.files import landing_assets
-from dataflow_assets.ingestion.weather import raw_weather
-from dataflow_assets.operations import backups, restore
-from dataflow_assets.resources import LandingZone, OperationalDatabase, Warehouse, WeatherApi
-from dataflow_assets.sample_data import generate
-from dataflow_assets.settings import DBT_PROJECT_DIR, content_index_path
+from dataflow_assets.cli import restore
+from dataflow_assets.defs.landing.assets import landing_assets
+from dataflow_assets.defs.operations import backups as backup_asset
+from dataflow_assets.defs.shop_db.assets import database_assets
+from dataflow_assets.defs.weather.assets import raw_weather
+from dataflow_assets.lib import backups, settings
+from dataflow_assets.lib.ingestion import content_index
+from dataflow_assets.lib.partitions import partition_range_tags
+from dataflow_assets.lib.resources import LandingZone, OperationalDatabase
+from dataflow_assets.lib.settings import DBT_PROJECT_DIR, content_index_path
+from dataflow_assets.lib.warehouse import Warehouse
+from dataflow_assets.lib.weather_api import WeatherApi
+from tools.sample_data import generate
 
 START = dt.date(2024, 5, 6)
 DAYS = 5
@@ -34,7 +34,7 @@ DBT = str(Path(sys.executable).parent / "dbt")
 
 def resources(home: Path) -> dict:
     return {
-        "warehouse": Warehouse(path=str(home / "warehouse.duckdb")),
+        "warehouse": Warehouse(database=str(home / "warehouse.duckdb")),
         "landing_zone": LandingZone(root=str(home / "landing")),
         "operational_db": OperationalDatabase(url=f"sqlite:///{home / 'operational.sqlite'}"),
         "weather_api": WeatherApi(snapshot_dir=str(home / "weather")),
@@ -42,10 +42,7 @@ def resources(home: Path) -> dict:
 
 
 def load_days(home: Path, first: dt.date, last: dt.date) -> None:
-    days = {
-        ASSET_PARTITION_RANGE_START_TAG: first.isoformat(),
-        ASSET_PARTITION_RANGE_END_TAG: last.isoformat(),
-    }
+    days = partition_range_tags(first, last)
     assert materialize(landing_assets[:3], resources=resources(home), tags=days).success
 
 
@@ -100,10 +97,7 @@ def platform_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     assert materialize(
         [*landing_assets[:3], raw_weather],
         resources=resources(home),
-        tags={
-            ASSET_PARTITION_RANGE_START_TAG: summary.start.isoformat(),
-            ASSET_PARTITION_RANGE_END_TAG: (LATE_DAYS[0] - dt.timedelta(days=1)).isoformat(),
-        },
+        tags=partition_range_tags(summary.start, (LATE_DAYS[0] - dt.timedelta(days=1))),
     ).success
     built = subprocess.run(
         [
@@ -139,7 +133,7 @@ def test_restore_rebuilds_the_backed_up_warehouse_and_reloads_later_files_once(
         "marts.fct_orders",
     } <= set(before)
 
-    result = materialize([backups.warehouse_backup], resources=resources(home))
+    result = materialize([backup_asset.warehouse_backup], resources=resources(home))
     assert result.success
     (backup,) = backups.list_backups(home / "backups")
     metadata = result.asset_materializations_for_node("audit__warehouse_backup")[0].metadata
@@ -240,7 +234,7 @@ EXPORT_WITH_A_FULL_DISK = """
 import datetime as dt, resource, signal, sys
 from pathlib import Path
 import duckdb
-from dataflow_assets.operations.backups import export_backup
+from dataflow_assets.lib.backups import export_backup
 
 # Files may grow to 256 KiB, as on a disk that fills up mid-export.
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)

@@ -78,7 +78,7 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def generate(home: Path, days: int, end: dt.date, scale: float = 0.3, seed: int = 11) -> None:
-    from dataflow_assets.sample_data import generate as generate_sample
+    from tools.sample_data import generate as generate_sample
 
     start = end - dt.timedelta(days=days - 1)
     generate_sample(home, start, days, scale=scale, seed=seed, progress=False)

@@ -29,8 +29,8 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from dataflow_assets.ingestion.landing import days_in_range
-from dataflow_assets.sensors import landing_zone_sensor
+from dataflow_assets.defs.landing.sensors import landing_zone_sensor
+from dataflow_assets.lib.ingestion.landing import days_in_range
 from tests.orchestration.conftest import generate, start_deployment, stop
 
 DAYS = 60

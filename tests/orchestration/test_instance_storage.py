@@ -1,4 +1,4 @@
-"""The local instance's SQLite storages (dataflow_assets/instance_storage.py), as the project's
+"""The local instance's SQLite storages (dataflow_assets/lib/instance_storage.py), as the project's
 dagster.yaml configures them: what one process writes, another sees, and history stays put."""
 
 import os

@@ -1,4 +1,4 @@
-"""dataflow_assets/instance_storage.py overrides private methods of Dagster's SQLite storages.
+"""dataflow_assets/lib/instance_storage.py overrides private methods of Dagster's SQLite storages.
 
 An upgrade that renamed or bypassed them would raise no error: every event would quietly go back
 to a new engine per write (~16 ms instead of ~4 ms). These tests fail loudly instead.
@@ -13,8 +13,8 @@ from dagster import AssetKey, AssetMaterialization, DagsterInstance
 from dagster._core.storage.event_log.sqlite import consolidated_sqlite_event_log
 from dagster._core.storage.runs.sqlite import sqlite_run_storage
 
-from dataflow_assets import instance_storage
-from dataflow_assets.settings import REPO_ROOT
+from dataflow_assets.lib import instance_storage
+from dataflow_assets.lib.settings import REPO_ROOT
 
 # The release the overrides were written and measured for (pyproject.toml pins it).
 WRITTEN_FOR_DAGSTER = "1.13.27"

@@ -10,8 +10,8 @@ from dagster import (
     materialize,
 )
 
-from dataflow_assets import settings
-from dataflow_assets.sensors import run_failure_sensor
+from dataflow_assets.defs.operations.alerts import run_failure_sensor
+from dataflow_assets.lib import settings
 
 
 @asset

@@ -29,7 +29,7 @@ CHROMIUM_ARGS = [
 def materialize_everything(home: Path) -> None:
     env = {**os.environ, "DATAFLOW_HOME": str(home), "DAGSTER_HOME": str(home / "dagster")}
     completed = subprocess.run(
-        [sys.executable, "-m", "dataflow_assets.materialize"],
+        [sys.executable, "-m", "dataflow_assets.cli.materialize"],
         cwd=REPO,
         env=env,
         capture_output=True,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dataflow_assets.sample_data import GenerationSummary, generate
+from tools.sample_data import GenerationSummary, generate
 
 SMALL_START = dt.date(2024, 3, 1)  # a Friday
 SMALL_DAYS = 35

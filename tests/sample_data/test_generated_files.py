@@ -13,8 +13,8 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from dataflow_assets import contract
-from dataflow_assets.sample_data import generate
+from dataflow_assets.lib import contract
+from tools.sample_data import generate
 
 from .conftest import SampleRun
 

@@ -7,8 +7,8 @@ import re
 import sqlite3
 from pathlib import Path
 
-from dataflow_assets import contract
-from dataflow_assets.sample_data.menu import product_rows, supply_rows
+from dataflow_assets.lib import contract
+from tools.sample_data.menu import product_rows, supply_rows
 
 from .conftest import SampleRun
 

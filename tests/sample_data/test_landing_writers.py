@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from dataflow_assets.sample_data.writers import write_landing_file
+from tools.sample_data.writers import write_landing_file
 
 TRICKY = [
     "Jaffle shop is fine. Ordered a tangaroo.",

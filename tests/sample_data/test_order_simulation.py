@@ -8,13 +8,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from dataflow_assets.sample_data.calendar import Period, day_features
-from dataflow_assets.sample_data.customers import CUSTOMER_TYPES, TYPE_NAMES
-from dataflow_assets.sample_data.demand import cold_drink_share, daily_demand
-from dataflow_assets.sample_data.generator import build_simulation
-from dataflow_assets.sample_data.menu import COLD_DRINKS, HOT_DRINKS, PRICES
-from dataflow_assets.sample_data.stores import WEEKDAY_HOURS, WEEKEND_HOURS
-from dataflow_assets.sample_data.timestamps import MICROS_PER_DAY, MICROS_PER_MINUTE
+from tools.sample_data.calendar import Period, day_features
+from tools.sample_data.customers import CUSTOMER_TYPES, TYPE_NAMES
+from tools.sample_data.demand import cold_drink_share, daily_demand
+from tools.sample_data.generator import build_simulation
+from tools.sample_data.menu import COLD_DRINKS, HOT_DRINKS, PRICES
+from tools.sample_data.stores import WEEKDAY_HOURS, WEEKEND_HOURS
+from tools.sample_data.timestamps import MICROS_PER_DAY, MICROS_PER_MINUTE
 
 
 def _simulate(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dataflow_assets.sample_data.cli import main, parse_args
+from tools.sample_data.cli import main, parse_args
 
 
 def test_cli_writes_files_under_home_and_prints_one_summary_line(
@@ -56,7 +56,7 @@ def test_cli_rejects_bad_arguments(arguments: list[str]) -> None:
 
 def test_module_runs_with_python_dash_m(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "dataflow_assets.sample_data", "--home", str(tmp_path),
+        [sys.executable, "-m", "tools.sample_data", "--home", str(tmp_path),
          "--start", "2024-01-06", "--days", "2", "--stores", "1"],
         capture_output=True, text=True, check=True, timeout=120,
     )  # fmt: skip

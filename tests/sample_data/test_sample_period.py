@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from dataflow_assets.sample_data.calendar import Period, day_features, resolve_period
+from tools.sample_data.calendar import Period, day_features, resolve_period
 
 TODAY = dt.date(2025, 6, 15)
 

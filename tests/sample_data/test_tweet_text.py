@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dataflow_assets.sample_data.tweets import TEMPLATES, ordered_sentence, template_for_fan_level
+from tools.sample_data.tweets import TEMPLATES, ordered_sentence, template_for_fan_level
 
 
 def test_ordered_sentence_lists_products_like_jafgen() -> None:

@@ -7,8 +7,8 @@ import uuid
 
 import numpy as np
 
-from dataflow_assets.sample_data.identifiers import ascii_matrix, fixed_width_strings, random_uuids
-from dataflow_assets.sample_data.timestamps import iso_timestamps, midnight_micros
+from tools.sample_data.identifiers import ascii_matrix, fixed_width_strings, random_uuids
+from tools.sample_data.timestamps import iso_timestamps, midnight_micros
 
 
 def test_random_uuids_are_canonical_version_4_text() -> None:

@@ -8,9 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from dataflow_assets import contract
-from dataflow_assets.sample_data.calendar import Period
-from dataflow_assets.sample_data.weather import DailyWeather, open_meteo_response, simulate_weather
+from dataflow_assets.lib import contract
+from tools.sample_data.calendar import Period
+from tools.sample_data.weather import DailyWeather, open_meteo_response, simulate_weather
 
 from .conftest import SampleRun
 

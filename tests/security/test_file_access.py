@@ -7,7 +7,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dataflow_assets.resources import Warehouse
+from dataflow_assets.lib.warehouse import Warehouse
 
 DENIED = pytest.raises(duckdb.PermissionException, match="disabled by configuration")
 
@@ -22,7 +22,7 @@ def landing(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Warehouse:
-    return Warehouse(path=str(tmp_path / "warehouse.duckdb"), memory_limit="200MB")
+    return Warehouse(database=str(tmp_path / "warehouse.duckdb"), memory_limit="200MB")
 
 
 def test_a_connection_for_the_landing_zone_reads_landed_files(warehouse, landing):
@@ -77,7 +77,7 @@ SORT_BEYOND_MEMORY = (
 
 def test_large_sorts_still_spill_to_the_warehouse_temp_directory(tmp_path):
     # One thread and 100MB: deterministic, and this sort does not fit without spilling.
-    small = Warehouse(path=str(tmp_path / "warehouse.duckdb"), memory_limit="100MB")
+    small = Warehouse(database=str(tmp_path / "warehouse.duckdb"), memory_limit="100MB")
     with small.connect() as connection:
         connection.execute("set threads = 1")
         connection.execute("set preserve_insertion_order = false")

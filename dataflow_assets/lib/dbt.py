@@ -1,0 +1,295 @@
+"""dbt wiring: the project, its translator and the ``@dbt_assets`` built from a prepared manifest.
+
+Definitions load ``dbt_project/target/manifest.json``, written by ``dbt parse`` in the make
+targets and the Dockerfile; nothing here runs dbt at import time.
+
+Two definitions share one translator: the event facts (incremental models tagged ``partitioned``),
+on the same daily partitions as the raw landing assets, and every other model and snapshot. A
+partition range reaches dbt as ``--vars`` (``dbt_build_args``), and the facts replace exactly those
+business days. A full refresh rebuilds the facts from all raw data: run config
+``{"full_refresh": true}`` or the run tag ``dataflow/dbt_full_refresh=true`` (docs/dbt.md).
+"""
+
+import datetime as dt
+import functools
+import json
+import os
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AssetSpec,
+    BackfillPolicy,
+    Config,
+    Output,
+)
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+    get_asset_key_for_model,
+)
+from dagster_dbt.dbt_project import using_dagster_dev
+from pydantic import Field
+
+from dataflow_assets.lib import settings
+from dataflow_assets.lib.partitions import business_days, daily_partitions
+from dataflow_assets.lib.settings import DBT_PROJECT_DIR
+from dataflow_assets.lib.warehouse import DUCKDB_POOL, Warehouse
+
+# dbt selector of the incremental facts that Dagster partitions by business day.
+PARTITIONED_MODELS = "tag:partitioned"
+# Run tag that turns a run of the partitioned facts into `dbt build --full-refresh`: backfills
+# launched from the UI take tags, not run config.
+FULL_REFRESH_TAG = "dataflow/dbt_full_refresh"
+# dbt unit tests check the SQL, not the data: `make test` runs them on every change (tests/dbt),
+# so the platform's builds skip them instead of paying for them in every run.
+BUILD = ["build", "--exclude-resource-type", "unit_test"]
+# Materializations whose rows are worth counting after a build (views would re-run their query).
+COUNTED_MATERIALIZATIONS = frozenset({"table", "incremental", "snapshot"})
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this interpreter, whether or not the venv is on PATH."""
+    beside_python = Path(sys.executable).parent / "dbt"
+    return str(beside_python) if beside_python.exists() else "dbt"
+
+
+@functools.cache
+def dbt_project() -> DbtProject:
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    # Under `dg dev`/`dagster dev` (and `dg check defs`) only: "Reload definitions" re-parses an
+    # edited model. Everywhere else the manifest prepared by `make manifest` (or the image build)
+    # is loaded as it is. dagster-dbt's preparer runs the `dbt` on PATH: make it ours.
+    if using_dagster_dev():
+        bin_dir = str(Path(dbt_executable()).parent)
+        os.environ["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", "")])
+        project.prepare_if_dev()
+    return project
+
+
+def dbt_cli_resource() -> DbtCliResource:
+    """The dbt runner of this project: the dbt beside this interpreter, profiles in the project."""
+    # The dbt profile reads DATAFLOW_HOME; publish the resolved absolute path for its subprocess.
+    os.environ["DATAFLOW_HOME"] = str(settings.dataflow_home())
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    return DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable())
+
+
+class DataflowDbtTranslator(DagsterDbtTranslator):
+    """dbt sources are the assets that write them, keyed by their schema: the raw assets
+    (``raw/<table>``) and the ML outputs dbt reads back (``ml/customer_segments``); models are
+    grouped by their layer folder (``staging``, ``marts``), snapshots in ``snapshots``.
+
+    Asset keys stay ``<schema>/<name>`` (dagster-dbt's default), e.g. ``marts/dim_customers``;
+    owners come from the dbt groups.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_code_references=True))
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        if props["resource_type"] == "source":
+            return spec.replace_attributes(key=AssetKey([props["schema"], props["name"]]))
+        if props["resource_type"] == "snapshot":
+            return spec.replace_attributes(group_name="snapshots")
+        if props["resource_type"] in ("model", "seed") and len(props["fqn"]) > 2:
+            return spec.replace_attributes(group_name=props["fqn"][1])
+        return spec
+
+
+class DbtBuildConfig(Config):
+    """Run config of the partitioned dbt facts."""
+
+    full_refresh: bool = Field(
+        default=False,
+        description=(
+            "Rebuild the incremental facts from all raw data (`dbt build --full-refresh`) instead "
+            "of replacing the business days of the run's partition range."
+        ),
+    )
+
+
+def partition_window_vars(first_day: dt.date, last_day: dt.date) -> dict[str, str]:
+    """The dbt vars naming the business days (inclusive) an incremental run replaces."""
+    if last_day < first_day:
+        raise ValueError(f"The partition window ends ({last_day}) before it starts ({first_day}).")
+    return {"business_date_start": first_day.isoformat(), "business_date_end": last_day.isoformat()}
+
+
+def wants_full_refresh(configured: bool, run_tags: Mapping[str, str]) -> bool:
+    """Whether a run rebuilds the facts fully: by run config, or by the run tag (UI backfills)."""
+    return configured or run_tags.get(FULL_REFRESH_TAG, "").strip().lower() in {"true", "1", "yes"}
+
+
+def dbt_build_args(
+    window: tuple[dt.date, dt.date] | None = None, full_refresh: bool = False
+) -> list[str]:
+    """The ``dbt build`` arguments for a run: the partition window as vars, or a full refresh.
+
+    A full refresh ignores the window on purpose: it rebuilds every business day at once.
+    """
+    if full_refresh:
+        return [*BUILD, "--full-refresh"]
+    if window is None:
+        return [*BUILD]
+    return [*BUILD, "--vars", json.dumps(partition_window_vars(*window))]
+
+
+def row_count_sql(
+    relation_name: str,
+    business_date_column: str | None = None,
+    window: tuple[dt.date, dt.date] | None = None,
+) -> str:
+    """SQL counting a built relation's rows, and those in the window's business days if given."""
+    in_window = "null"
+    if business_date_column and window:
+        first, last = window
+        in_window = (
+            f"count(*) filter (where {business_date_column} "
+            f"between date '{first.isoformat()}' and date '{last.isoformat()}')"
+        )
+    return f"select count(*), {in_window} from {relation_name}"
+
+
+def with_row_counts(
+    events: Sequence[Any],
+    manifest: Mapping[str, Any],
+    warehouse: Warehouse,
+    window: tuple[dt.date, dt.date] | None = None,
+) -> Iterator[Any]:
+    """The events of a finished dbt invocation, each table's Output carrying its row count.
+
+    Counted after dbt exits, never while it runs: DuckDB has one writer per file, so a second
+    connection beside dbt's (as dagster-dbt's threaded ``fetch_row_counts`` opens) could lock it.
+    """
+    counted = [
+        event
+        for event in events
+        if isinstance(event, Output)
+        and manifest["nodes"]
+        .get(event.metadata["unique_id"].value, {})
+        .get("config", {})
+        .get("materialized")
+        in COUNTED_MATERIALIZATIONS
+    ]
+    counts: dict[str, tuple[int, int | None]] = {}
+    if counted:
+        with warehouse.connect(read_only=True) as connection:
+            for event in counted:
+                node = manifest["nodes"][event.metadata["unique_id"].value]
+                sql = row_count_sql(node["relation_name"], node["config"].get("unique_key"), window)
+                counts[node["unique_id"]] = connection.execute(sql).fetchone()
+    for event in events:
+        unique_id = event.metadata["unique_id"].value if isinstance(event, Output) else None
+        if unique_id not in counts:
+            yield event
+            continue
+        rows, rows_in_window = counts[unique_id]
+        # The key Dagster's UI shows as the table's row count (TableMetadataSet.row_count).
+        metadata: dict[str, Any] = {"dagster/row_count": rows}
+        if rows_in_window is not None:
+            metadata["rows_in_partition_range"] = rows_in_window
+        yield event.with_metadata({**event.metadata, **metadata})
+
+
+def _run_dbt(
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: Warehouse,
+    args: list[str],
+    window: tuple[dt.date, dt.date] | None,
+) -> Iterator[Any]:
+    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    events = list(invocation.stream())
+    yield from with_row_counts(events, invocation.manifest, warehouse, window)
+    error = invocation.get_error()
+    if error is not None:
+        raise error
+
+
+def _manifest_path():
+    manifest = dbt_project().manifest_path
+    if not manifest.exists():
+        raise FileNotFoundError(
+            f"No dbt manifest at {manifest}. Prepare it with `make manifest` (runs `dbt parse`); "
+            "definitions never parse dbt at import time."
+        )
+    return manifest
+
+
+@functools.cache
+def build_dbt_assets() -> AssetsDefinition:
+    """Staging views, dimensions and snapshots as assets; their dbt tests as asset checks."""
+
+    @dbt_assets(
+        manifest=_manifest_path(),
+        project=dbt_project(),
+        exclude=PARTITIONED_MODELS,
+        name="dbt_models",
+        dagster_dbt_translator=DataflowDbtTranslator(),
+        pool=DUCKDB_POOL,
+    )
+    def dbt_models(
+        context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
+    ) -> Iterator[Any]:
+        yield from _run_dbt(context, dbt, warehouse, dbt_build_args(), window=None)
+
+    return dbt_models
+
+
+@functools.cache
+def build_partitioned_dbt_assets() -> AssetsDefinition:
+    """The incremental event facts, one partition a business day like the raw landing assets."""
+
+    @dbt_assets(
+        manifest=_manifest_path(),
+        project=dbt_project(),
+        select=PARTITIONED_MODELS,
+        name="dbt_partitioned_models",
+        partitions_def=daily_partitions,
+        # A year's backfill is one dbt invocation over the whole range, not 365.
+        backfill_policy=BackfillPolicy.single_run(),
+        dagster_dbt_translator=DataflowDbtTranslator(),
+        pool=DUCKDB_POOL,
+    )
+    def dbt_partitioned_models(
+        context: AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: Warehouse,
+        config: DbtBuildConfig,
+    ) -> Iterator[Any]:
+        window = business_days(context.partition_time_window)
+        full_refresh = wants_full_refresh(config.full_refresh, context.run.tags)
+        if full_refresh:
+            context.log.info("Full refresh: rebuilding the incremental facts from all raw data.")
+        args = dbt_build_args(window, full_refresh=full_refresh)
+        yield from _run_dbt(context, dbt, warehouse, args, window)
+
+    return dbt_partitioned_models
+
+
+def dbt_model_key(model: str) -> AssetKey:
+    """The asset key of a dbt model, asked of the dbt asset definition that holds it (the
+    translator decides keys; nobody downstream spells them)."""
+    for definition in dbt_asset_definitions():
+        key = get_asset_key_for_model([definition], model)
+        if key in definition.keys:
+            return key
+    raise KeyError(f"dbt model {model!r} is in no dbt asset definition (ephemeral, or disabled?)")
+
+
+def dbt_asset_definitions() -> list[AssetsDefinition]:
+    """The dbt project's asset definitions: partitioned facts and everything else, apart."""
+    return [build_dbt_assets(), build_partitioned_dbt_assets()]

@@ -1,1 +1,0 @@
-"""Running the platform safely: warehouse backups and the restore that reads them."""
