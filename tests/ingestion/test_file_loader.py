@@ -195,19 +195,19 @@ def test_corrupt_gzip_is_quarantined(warehouse, zone):
     assert "could not be read" in outcome.error
 
 
-def test_latin1_bytes_reject_only_their_row(warehouse, zone):
+def test_latin1_file_is_quarantined_naming_its_encoding_not_rejected_row_by_row(warehouse, zone):
+    # Issue 12 changed this: an encoding is a property of the file, not of a row.
     path = zone / "orders" / "2024-03-05.csv"
     path.write_bytes(
         (HEADER + "\n" + order_line("o1") + "\n").encode()
         + order_line("caf\xe9").encode("latin-1")
         + b"\n"
     )
-    load(warehouse, zone)
-    assert warehouse.execute("select id from raw.orders").fetchall() == [("o1",)]
-    (line, reason) = warehouse.execute(
-        "select line_number, reason from audit.rejected_rows"
-    ).fetchone()
-    assert line == 3 and "utf-8" in reason.lower()
+    (outcome,) = load(warehouse, zone).files
+    assert outcome.status == "quarantined"
+    assert "Latin-1" in outcome.error and "line 3" in outcome.error
+    assert "UTF-8" in outcome.error and "orders/2024-03-05.csv" in outcome.error
+    assert warehouse.execute("select count(*) from audit.rejected_rows").fetchone()[0] == 0
 
 
 def test_gzip_parquet_and_json_lines_load_like_csv(warehouse, zone):

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from dagster import (
     AssetExecutionContext,
+    AssetMaterialization,
     AssetsDefinition,
     BackfillPolicy,
     MaterializeResult,
@@ -64,6 +65,16 @@ def landing_asset(entity: Entity) -> AssetsDefinition:
         for outcome in result.files:
             if outcome.status == "quarantined":
                 context.log.warning(f"quarantined: {outcome.error}")
+        for day in result.days_changed_elsewhere:
+            # A key this range carried first left that day's rows: its downstream rebuilds too.
+            context.log_event(
+                AssetMaterialization(
+                    asset_key=context.asset_key,
+                    partition=day.isoformat(),
+                    description="rows moved to audit.rejected_rows: their key belongs to an "
+                    f"earlier business day loaded in run {context.run.run_id}",
+                )
+            )
         return MaterializeResult(metadata=_metadata(result))
 
     return _landing_asset

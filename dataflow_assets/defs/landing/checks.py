@@ -9,7 +9,11 @@ from dataflow_assets.lib.warehouse import DUCKDB_POOL, Warehouse
 def reconciliation_problems_sql(entity: Entity) -> str:
     """Files whose counts do not add up: in the ledger, against the raw table, against rejects.
 
-    Also catches rows in the raw table from a file the ledger does not list as loaded.
+    ``rows_read`` is counted by the loader from the file's bytes (its lines, or its records when
+    quotes let one span lines; Parquet: the file's metadata), independently of what the reader
+    loaded, and it is compared with the rows actually in ``raw`` plus those in the rejects: a
+    stretch of file that went nowhere fails this. Also catches rows in the raw table from a file
+    the ledger does not list as loaded.
     """
     return f"""
         with ledger as (
@@ -33,6 +37,8 @@ def reconciliation_problems_sql(entity: Entity) -> str:
         full outer join loaded using (sha256)
         left join rejected using (sha256)
         where ledger.rows_read is distinct from ledger.rows_loaded + ledger.rows_rejected
+           or ledger.rows_read is distinct from
+              coalesce(loaded.rows_in_raw, 0) + coalesce(rejected.rows_in_rejects, 0)
            or coalesce(loaded.rows_in_raw, 0) <> coalesce(ledger.rows_loaded, 0)
            or coalesce(rejected.rows_in_rejects, 0) <> coalesce(ledger.rows_rejected, 0)
         order by 1
@@ -44,8 +50,9 @@ def ledger_reconciliation_check(entity: Entity) -> AssetChecksDefinition:
         asset=["raw", entity.name],
         name="rows_read_equal_loaded_plus_rejected",
         description=(
-            "For every landed file: rows read = rows loaded + rows rejected, the raw table holds "
-            "exactly the loaded rows and audit.rejected_rows exactly the rejected ones."
+            "For every landed file: rows read (counted from the file's bytes) = rows in the raw "
+            "table + rows in audit.rejected_rows, and both match the ledger's loaded and "
+            "rejected counts."
         ),
         pool=DUCKDB_POOL,
     )

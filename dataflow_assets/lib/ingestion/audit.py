@@ -28,7 +28,7 @@ create table if not exists audit.file_ledger (
     error varchar,
     first_seen_at timestamptz not null,
     loaded_at timestamptz,
-    is_current boolean not null,      -- false once the same path lands with new content
+    is_current boolean not null,      -- false once the same path lands with new readable content
     primary key (path, sha256)
 )
 """
@@ -82,7 +82,11 @@ class LedgerEntry:
 def record_in_ledger(
     connection: duckdb.DuckDBPyConnection, entries: list[LedgerEntry], load_id: str
 ) -> None:
-    """Upsert the entries; an earlier content of the same path stays, marked not current."""
+    """Upsert the entries; an earlier content of the same path stays, marked not current.
+
+    Except when the new content is quarantined and the earlier one loaded: the loader kept the
+    earlier rows, so that version stays current beside the quarantined one.
+    """
     if not entries:
         return
     connection.execute(
@@ -99,6 +103,8 @@ def record_in_ledger(
         update audit.file_ledger set is_current = false
         from ledger_updates u
         where file_ledger.path = u.path and file_ledger.sha256 <> u.sha256
+          -- a version that cannot be read never replaces one that was loaded: both stay current
+          and not (u.status = 'quarantined' and file_ledger.status = 'loaded')
         """
     )
     connection.execute(

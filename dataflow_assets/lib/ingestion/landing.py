@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,7 +72,10 @@ def is_in_progress(name: str) -> bool:
 
 
 def relative_to_zone(landing_root: Path, path: Path) -> str:
-    """The path relative to the landing zone; refuses anything that resolves outside it."""
+    """The path relative to the landing zone, as listed (a symlink keeps its own name).
+
+    Refuses anything that resolves outside the zone.
+    """
     root = landing_root.resolve()
     resolved = path.resolve()
     if not resolved.is_relative_to(root):
@@ -79,12 +83,39 @@ def relative_to_zone(landing_root: Path, path: Path) -> str:
             f"{path}: resolves to {resolved}, outside the landing zone {root}; "
             "only files inside the landing zone are loaded"
         )
-    return resolved.relative_to(root).as_posix()
+    # The name as listed, not the target's: a symlink to another landed file is its own
+    # ledger row (a duplicate of the target), never a second load of the target's row.
+    try:
+        return path.absolute().relative_to(landing_root.absolute()).as_posix()
+    except ValueError:  # the path was given resolved while the root was not
+        return resolved.relative_to(root).as_posix()
+
+
+def not_a_regular_file(path: Path) -> str | None:
+    """Why a directory entry cannot be read as a landed file (a FIFO, a folder...), or None."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        return f"cannot be opened ({error.strerror}); a dangling symlink?"
+    if stat.S_ISREG(mode):
+        return None
+    kinds = {
+        stat.S_ISDIR: "a directory",
+        stat.S_ISFIFO: "a named pipe (FIFO)",
+        stat.S_ISSOCK: "a socket",
+        stat.S_ISCHR: "a character device",
+        stat.S_ISBLK: "a block device",
+    }
+    kind = next((name for test, name in kinds.items() if test(mode)), "not a regular file")
+    return f"is {kind}, not a regular file; drop the export itself"
 
 
 def describe_landed_file(landing_root: Path, entity: str, path: Path) -> LandedFile:
     """Name-level facts of a landed file, or a LandingFileError saying why it cannot be taken."""
     relative = relative_to_zone(landing_root, path)
+    problem = not_a_regular_file(path)
+    if problem:
+        raise LandingFileError(f"{relative}: {problem}")
     return LandedFile(
         path=path,
         relative_path=relative,
@@ -95,11 +126,13 @@ def describe_landed_file(landing_root: Path, entity: str, path: Path) -> LandedF
 
 
 def candidate_files(landing_root: Path, entity: str) -> list[Path]:
-    """Every finished file in an entity's folder, in name order."""
+    """Every finished regular file in an entity's folder, in name order."""
     folder = landing_root / entity
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and not is_in_progress(p.name))
+    return sorted(
+        p for p in folder.iterdir() if not is_in_progress(p.name) and not_a_regular_file(p) is None
+    )
 
 
 def sha256_of(path: Path, chunk_bytes: int = 1 << 20) -> str:
@@ -112,10 +145,13 @@ def sha256_of(path: Path, chunk_bytes: int = 1 << 20) -> str:
 
 
 def content_id(landing_root: Path, relative_path: str) -> str:
-    """The content hash of a landed file; a path leaving the zone is identified, never read."""
+    """The content hash of a landed file; a path leaving the zone, or an entry that is not a
+    regular file (opening a FIFO would block), is identified by its name, never read."""
     path = landing_root / relative_path
     if not path.resolve().is_relative_to(landing_root.resolve()):
         return "outside:" + hashlib.sha256(str(path.resolve()).encode()).hexdigest()
+    if not_a_regular_file(path):
+        return "special:" + hashlib.sha256(relative_path.encode()).hexdigest()
     return sha256_of(path)
 
 
@@ -132,17 +168,22 @@ class Observation:
     mtime_ns: int
 
 
+def _named_like_a_file(path: Path) -> bool:
+    """A folder whose name says it is a landing file: reported (and quarantined), not skipped."""
+    return any(path.name.lower().endswith(suffix) for suffix in FILE_FORMATS)
+
+
 def observe(landing_root: Path) -> list[Observation]:
     """Every finished-looking file under the landing zone (one level of entity folders)."""
     if not landing_root.is_dir():
         return []
     found = []
     for path in sorted(landing_root.rglob("*")):
-        if path.is_dir() or is_in_progress(path.name):
+        if is_in_progress(path.name) or (path.is_dir() and not _named_like_a_file(path)):
             continue
-        stat = path.lstat()
+        info = path.lstat()
         found.append(
-            Observation(path.relative_to(landing_root).as_posix(), stat.st_size, stat.st_mtime_ns)
+            Observation(path.relative_to(landing_root).as_posix(), info.st_size, info.st_mtime_ns)
         )
     return found
 
