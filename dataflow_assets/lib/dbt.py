@@ -171,8 +171,9 @@ def with_row_counts(
 ) -> Iterator[Any]:
     """The events of a finished dbt invocation, each table's Output carrying its row count.
 
-    Counted after dbt exits, never while it runs: DuckDB has one writer per file, so a second
-    connection beside dbt's (as dagster-dbt's threaded ``fetch_row_counts`` opens) could lock it.
+    Counted after dbt exits, never while it runs (DuckDB has one writer per file), on one
+    read-only connection. dagster-dbt's ``fetch_row_counts`` waits for dbt on DuckDB too, but it
+    cannot count the rows of the partition window, which the facts' metadata reports.
     """
     counted = [
         event
