@@ -62,13 +62,31 @@ def dbt_executable() -> str:
     return str(beside_python) if beside_python.exists() else "dbt"
 
 
+# Files whose edits change the manifest (the Makefile's `manifest` target watches the same).
+DBT_SOURCE_SUFFIXES = frozenset({".sql", ".yml", ".yaml", ".md"})
+
+
+def manifest_is_stale(project_dir: Path, manifest: Path) -> bool:
+    """Whether a dbt source file changed after the manifest was written (or there is none)."""
+    if not manifest.exists():
+        return True
+    written = manifest.stat().st_mtime
+    return any(
+        path.suffix in DBT_SOURCE_SUFFIXES and path.stat().st_mtime > written
+        for path in project_dir.rglob("*")
+        if not {"target", "logs", "dbt_packages"} & set(path.relative_to(project_dir).parts)
+    )
+
+
 @functools.cache
 def dbt_project() -> DbtProject:
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-    # Under `dg dev`/`dagster dev` (and `dg check defs`) only: "Reload definitions" re-parses an
-    # edited model. Everywhere else the manifest prepared by `make manifest` (or the image build)
-    # is loaded as it is. dagster-dbt's preparer runs the `dbt` on PATH: make it ours.
-    if using_dagster_dev():
+    # Under `dg dev`/`dagster dev` (and `dg check defs`) only, and only when a model was edited
+    # since the last parse: "Reload definitions" re-parses it, while run workers started after
+    # that parse load the fresh manifest as it is. Everywhere else the manifest prepared by
+    # `make manifest` (or the image build) is loaded. dagster-dbt's preparer runs the `dbt` on
+    # PATH: make it ours.
+    if using_dagster_dev() and manifest_is_stale(project.project_dir, project.manifest_path):
         bin_dir = str(Path(dbt_executable()).parent)
         os.environ["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", "")])
         project.prepare_if_dev()
