@@ -310,7 +310,8 @@ def dagster_new_day(day: str) -> dict:
     parents = {key: set(graph.get(key).parent_keys) & downstream for key in downstream}
     partitioned = {key for key in downstream if graph.get(key).partitions_def is not None}
     plan = [{"keys": landed, "first": day, "last": day, "name": f"sensor run {day}: landing"}]
-    for planned in plan_runs(parents, partitioned):
+    together = {key: graph.get(key).assets_def.node_def.name for key in downstream}
+    for planned in plan_runs(parents, partitioned, together):
         keys = sorted(key.to_user_string() for key in planned.keys)
         days = {"first": day, "last": day} if planned.partitioned else {}
         plan.append({"keys": keys, **days})
@@ -410,7 +411,7 @@ def _audit(warehouse) -> None:
                 raise SystemExit(f"ledger does not reconcile for {entity.name}: {problems[:3]}")
 
 
-def _dbt(args: list[str]) -> None:
+def _dbt(args: list[str], env: dict[str, str]) -> None:
     from dataflow_assets.lib import settings
 
     completed = subprocess.run(
@@ -428,7 +429,7 @@ def _dbt(args: list[str]) -> None:
         ],
         capture_output=True,
         text=True,
-        env={**os.environ, "DATAFLOW_HOME": str(settings.dataflow_home())},
+        env={**os.environ, "DATAFLOW_HOME": str(settings.dataflow_home()), **env},
     )
     if completed.returncode != 0:
         raise SystemExit(f"dbt {' '.join(args)} failed:\n{completed.stdout[-3000:]}")
@@ -498,9 +499,9 @@ def direct_everything(first: str, last: str) -> dict:
         _audit(warehouse)
     with timed(timings, "dbt"):
         # The arguments the dbt assets pass, so both arms build and test the same nodes.
-        from dataflow_assets.lib.dbt import dbt_build_args
+        from dataflow_assets.lib.dbt import dbt_build_args, partition_window_env
 
-        _dbt(dbt_build_args((first_day, last_day)))
+        _dbt(dbt_build_args(), partition_window_env((first_day, last_day)))
     with timed(timings, "ml"):
         _fit_ml(warehouse)
     return timings
@@ -522,7 +523,7 @@ def direct_rebuild_partitioned(first: str, last: str) -> dict:
     with timed(timings, "dbt"):
         from dataflow_assets.lib.dbt import PARTITIONED_MODELS, dbt_build_args
 
-        _dbt([*dbt_build_args(full_refresh=True), "--select", PARTITIONED_MODELS])
+        _dbt([*dbt_build_args(full_refresh=True), "--select", PARTITIONED_MODELS], {})
     return timings
 
 

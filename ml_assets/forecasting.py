@@ -73,6 +73,9 @@ BACKTEST_ORIGINS = 8
 BACKTEST_STEP_DAYS = 7
 # The earliest backtest origin still leaves this much history to train on.
 MIN_TRAINING_DAYS = 21
+# Each fit learns from the last two years of target days: both seasons twice, and a cost that
+# stops growing with history (a five-year warehouse fits as fast as a two-year one).
+TRAINING_WINDOW_DAYS = 730
 INTERVAL_LEVEL = 0.8
 # A store's own interval needs this many backtest days; fewer borrow the chain-wide one.
 MIN_DAYS_FOR_STORE_INTERVAL = 50
@@ -285,8 +288,11 @@ def regressor(seed: int, features: tuple[str, ...] = FEATURES) -> HistGradientBo
 
 
 def training_examples(days: StoreDays) -> pd.DataFrame:
-    """Every example whose target day is in the history, with observed weather."""
-    frame = examples(days, np.arange(0, days.last_index))
+    """Every example whose target day is in the history, with observed weather (origins old
+    enough to fall outside every fit's training window are skipped)."""
+    oldest = days.last_index - TRAINING_WINDOW_DAYS - BACKTEST_ORIGINS * BACKTEST_STEP_DAYS
+    oldest -= 2 * HORIZON_DAYS
+    frame = examples(days, np.arange(max(oldest, 0), days.last_index))
     usable = frame["actual"].notna() & (frame["history_days"] >= MIN_HISTORY_DAYS)
     return frame[usable].reset_index(drop=True)
 
@@ -326,7 +332,8 @@ def fit_model(
     """
     through = days.last_index if through is None else through
     training = training_examples(days) if training is None else training
-    train = training[training["target_index"] <= through]
+    window = training["target_index"].between(through - TRAINING_WINDOW_DAYS + 1, through)
+    train = training[window]
     if len(train) < 2 * HORIZON_DAYS:
         raise NotEnoughHistory(
             f"Only {len(train)} training examples by {days.dates[through].date()}: the forecast "

@@ -102,6 +102,27 @@ def test_a_leaf_joins_the_last_run_of_its_kind_instead_of_opening_another():
     ]
 
 
+def test_assets_of_one_op_share_a_run_where_the_graph_allows():
+    """dim_supplies has no children: it joins the other dbt models instead of a second dbt run."""
+    parents = graph(
+        raw_supplies=[],
+        raw_orders=[],
+        dim_customers=["raw_orders"],
+        dim_supplies=["raw_supplies"],
+        fct_orders=["dim_customers", "raw_orders"],
+        segments=["fct_orders"],
+    )
+    partitioned = {AssetKey("raw_orders"), AssetKey("fct_orders")}
+    together = {AssetKey("dim_customers"): "dbt_models", AssetKey("dim_supplies"): "dbt_models"}
+    plan = plan_runs(parents, partitioned, together)
+    assert [(run.partitioned, run.keys) for run in plan] == [
+        (True, keys("raw_orders")),
+        (False, keys("raw_supplies", "dim_customers", "dim_supplies")),
+        (True, keys("fct_orders")),
+        (False, keys("segments")),
+    ]
+
+
 # --- The business days to materialize come from the partitions, never from raw file names ---
 
 BOUNDS = (dt.date(2018, 9, 1), dt.date(2026, 12, 2))

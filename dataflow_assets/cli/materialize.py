@@ -21,7 +21,8 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -227,14 +228,18 @@ class PlannedRun:
 
 
 def plan_runs(
-    parents: Mapping[AssetKey, set[AssetKey]], partitioned: set[AssetKey]
+    parents: Mapping[AssetKey, set[AssetKey]],
+    partitioned: set[AssetKey],
+    together: Mapping[AssetKey, str] | None = None,
 ) -> list[PlannedRun]:
     """Split the graph into as few runs as possible, each all-partitioned or all-unpartitioned.
 
     A run holds one partitions definition, so runs alternate. Assets are first placed in the
     earliest run their upstream allows, then moved to the latest run their downstream allows,
     so that (for instance) the whole dbt project builds in one invocation where it can.
-    Within a run Dagster orders the steps itself.
+    Within a run Dagster orders the steps itself. Assets with the same ``together`` value (the op
+    that computes them, e.g. one dbt invocation) then share a run wherever their parents and
+    children allow, so one op is not executed twice.
     """
     order = _topological(parents, set(parents))
     children: dict[AssetKey, set[AssetKey]] = {key: set() for key in parents}
@@ -252,10 +257,15 @@ def plan_runs(
         if earliest % 2 != kind(key):
             earliest += 1
         wave[key] = earliest
+    last = max(wave.values(), default=0)
+    # An op's assets gather in the wave most of them share (e.g. a childless dimension joins
+    # the other dbt models); those moved keep their place below.
+    pinned = _gather(wave, parents, children, kind, together or {}, last)
     # Latest: as late as the children allow, keeping the kind's parity; a leaf goes to the last
     # run of its kind rather than opening one more run (one more dbt invocation) after it.
-    last = max(wave.values(), default=0)
     for key in reversed(order):
+        if key in pinned:
+            continue
         latest = min(
             (wave[c] - (kind(c) != kind(key)) for c in children[key]),
             default=last - (last % 2 != kind(key)),
@@ -263,12 +273,41 @@ def plan_runs(
         if latest % 2 != kind(key):
             latest -= 1
         wave[key] = max(wave[key], latest)
+    _gather(wave, parents, children, kind, together or {}, last)
 
     plan = []
     for number in sorted(set(wave.values())):
         keys = frozenset(k for k, w in wave.items() if w == number)
         plan.append(PlannedRun(keys, partitioned=bool(number % 2)))
     return plan
+
+
+def _gather(
+    wave: dict[AssetKey, int],
+    parents: Mapping[AssetKey, set[AssetKey]],
+    children: Mapping[AssetKey, set[AssetKey]],
+    kind: Callable[[AssetKey], int],
+    together: Mapping[AssetKey, str],
+    last: int,
+) -> set[AssetKey]:
+    """Move each asset to the allowed wave holding the most assets of its op (in place); return
+    the assets moved. Every move strictly raises the number of same-op pairs sharing a wave, so
+    this ends."""
+    pinned: set[AssetKey] = set()
+    moved = True
+    while moved:
+        moved = False
+        for key in sorted(k for k in wave if k in together):
+            lowest = max((wave[p] + (kind(p) != kind(key)) for p in parents[key]), default=0)
+            highest = min((wave[c] - (kind(c) != kind(key)) for c in children[key]), default=last)
+            mates = Counter(wave[k] for k in wave if k != key and together.get(k) == together[key])
+            allowed = [w for w in mates if lowest <= w <= highest and w % 2 == kind(key)]
+            best = max(allowed, key=lambda w: (mates[w], w), default=None)
+            if best is not None and mates[best] > mates[wave[key]]:
+                wave[key] = best
+                pinned.add(key)
+                moved = True
+    return pinned
 
 
 def _topological(parents: Mapping[AssetKey, set[AssetKey]], keys: set[AssetKey]) -> list[AssetKey]:
@@ -321,7 +360,9 @@ def materialize_everything(
     )
     report = RunReport()
 
-    for planned in plan_runs(parents, partitioned):
+    # One op (a dbt invocation) per run: its assets stay together where the graph allows.
+    together = {key: graph.get(key).assets_def.node_def.name for key in materializable}
+    for planned in plan_runs(parents, partitioned, together):
         names = ", ".join(sorted(k.to_user_string() for k in planned.keys))
         tags = {}
         if planned.partitioned:

@@ -5,17 +5,17 @@ targets and the Dockerfile; nothing here runs dbt at import time.
 
 Two definitions share one translator: the event facts (incremental models tagged ``partitioned``),
 on the same daily partitions as the raw landing assets, and every other model and snapshot. A
-partition range reaches dbt as ``--vars`` (``dbt_build_args``), and the facts replace exactly those
-business days. A full refresh rebuilds the facts from all raw data: run config
+partition range reaches dbt as two environment variables (``partition_window_env``), and the facts
+replace exactly those business days. A full refresh rebuilds the facts from all raw data: run config
 ``{"full_refresh": true}`` or the run tag ``dataflow/dbt_full_refresh=true`` (docs/dbt.md).
 """
 
 import datetime as dt
 import functools
-import json
 import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ from pydantic import Field
 
 from dataflow_assets.lib import settings
 from dataflow_assets.lib.partitions import business_days, daily_partitions
-from dataflow_assets.lib.settings import DBT_PROJECT_DIR
+from dataflow_assets.lib.settings import DBT_PROJECT_DIR, dbt_target_dir
 from dataflow_assets.lib.warehouse import DUCKDB_POOL, Warehouse
 
 # dbt selector of the incremental facts that Dagster partitions by business day.
@@ -54,6 +54,9 @@ FULL_REFRESH_TAG = "dataflow/dbt_full_refresh"
 BUILD = ["build", "--exclude-resource-type", "unit_test"]
 # Materializations whose rows are worth counting after a build (views would re-run their query).
 COUNTED_MATERIALIZATIONS = frozenset({"table", "incremental", "snapshot"})
+# The environment variables macros/business_day_window.sql reads the partition window from. Not
+# `--vars`: dbt hashes those into its partial-parse state, so every new window was a full parse.
+WINDOW_ENV_START, WINDOW_ENV_END = "DATAFLOW_BUSINESS_DATE_START", "DATAFLOW_BUSINESS_DATE_END"
 
 
 def dbt_executable() -> str:
@@ -63,7 +66,7 @@ def dbt_executable() -> str:
 
 
 # Files whose edits change the manifest (the Makefile's `manifest` target watches the same).
-DBT_SOURCE_SUFFIXES = frozenset({".sql", ".yml", ".yaml", ".md"})
+MANIFEST_INPUT_SUFFIXES = frozenset({".sql", ".yml", ".yaml", ".md"})
 
 
 def manifest_is_stale(project_dir: Path, manifest: Path) -> bool:
@@ -72,7 +75,7 @@ def manifest_is_stale(project_dir: Path, manifest: Path) -> bool:
         return True
     written = manifest.stat().st_mtime
     return any(
-        path.suffix in DBT_SOURCE_SUFFIXES and path.stat().st_mtime > written
+        path.suffix in MANIFEST_INPUT_SUFFIXES and path.stat().st_mtime > written
         for path in project_dir.rglob("*")
         if not {"target", "logs", "dbt_packages"} & set(path.relative_to(project_dir).parts)
     )
@@ -151,18 +154,36 @@ def wants_full_refresh(configured: bool, run_tags: Mapping[str, str]) -> bool:
     return configured or run_tags.get(FULL_REFRESH_TAG, "").strip().lower() in {"true", "1", "yes"}
 
 
-def dbt_build_args(
-    window: tuple[dt.date, dt.date] | None = None, full_refresh: bool = False
-) -> list[str]:
-    """The ``dbt build`` arguments for a run: the partition window as vars, or a full refresh.
-
-    A full refresh ignores the window on purpose: it rebuilds every business day at once.
-    """
-    if full_refresh:
-        return [*BUILD, "--full-refresh"]
+def partition_window_env(window: tuple[dt.date, dt.date] | None) -> dict[str, str]:
+    """The environment naming the business days a dbt run replaces; empty values mean every day
+    (set anyway, so that a value exported in the shell never narrows an unpartitioned build)."""
     if window is None:
-        return [*BUILD]
-    return [*BUILD, "--vars", json.dumps(partition_window_vars(*window))]
+        return {WINDOW_ENV_START: "", WINDOW_ENV_END: ""}
+    bounds = partition_window_vars(*window)
+    return {
+        WINDOW_ENV_START: bounds["business_date_start"],
+        WINDOW_ENV_END: bounds["business_date_end"],
+    }
+
+
+def dbt_build_args(full_refresh: bool = False) -> list[str]:
+    """The ``dbt build`` arguments for a run (the window travels in ``partition_window_env``)."""
+    return [*BUILD, "--full-refresh"] if full_refresh else [*BUILD]
+
+
+@contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """``values`` in os.environ while dbt's subprocess is created (dagster-dbt copies os.environ)."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def row_count_sql(
@@ -229,8 +250,16 @@ def _run_dbt(
     warehouse: Warehouse,
     args: list[str],
     window: tuple[dt.date, dt.date] | None,
+    full_refresh: bool = False,
 ) -> Iterator[Any]:
-    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    # One target folder per data root, not dagster-dbt's fresh one per invocation: dbt finds its
+    # last partial_parse.msgpack there and re-parses only what changed (the one-slot duckdb pool
+    # keeps two invocations from sharing it at once).
+    # A full refresh ignores the window on purpose: it rebuilds and tests every business day.
+    with _environment(partition_window_env(None if full_refresh else window)):
+        invocation = dbt.cli(
+            args, context=context, raise_on_error=False, target_path=dbt_target_dir()
+        )
     events = list(invocation.stream())
     yield from with_row_counts(events, invocation.manifest, warehouse, window)
     error = invocation.get_error()
@@ -293,8 +322,8 @@ def build_partitioned_dbt_assets() -> AssetsDefinition:
         full_refresh = wants_full_refresh(config.full_refresh, context.run.tags)
         if full_refresh:
             context.log.info("Full refresh: rebuilding the incremental facts from all raw data.")
-        args = dbt_build_args(window, full_refresh=full_refresh)
-        yield from _run_dbt(context, dbt, warehouse, args, window)
+        args = dbt_build_args(full_refresh=full_refresh)
+        yield from _run_dbt(context, dbt, warehouse, args, window, full_refresh)
 
     return dbt_partitioned_models
 

@@ -34,6 +34,12 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("DATAFLOW_WAREHOUSE", dataflow_home() / "warehouse.duckdb"))
 
 
+def dbt_target_dir() -> Path:
+    """dbt's target folder for the platform's runs: kept between runs so dbt parses only what
+    changed since the last one (its partial_parse.msgpack is valid for one warehouse path)."""
+    return dataflow_home() / "dbt_target"
+
+
 def operational_db_url() -> str:
     """SQLAlchemy URL of the shop's operational database (embedded default: a SQLite file)."""
     default = f"sqlite:///{dataflow_home() / 'operational.sqlite'}"

@@ -1,11 +1,14 @@
 {#-
-    The business days an incremental run replaces, from the vars Dagster passes for a partition range:
-    `--vars '{business_date_start: 2024-03-01, business_date_end: 2024-03-31}'` (both inclusive).
-    Returns [first, last] as ISO dates, or none (every day) when neither var is set.
+    The business days an incremental run replaces (both inclusive): Dagster sets the environment variables
+    DATAFLOW_BUSINESS_DATE_START and DATAFLOW_BUSINESS_DATE_END for a partition range; by hand, the vars
+    `--vars '{business_date_start: 2024-03-01, business_date_end: 2024-03-31}'` do the same.
+    Environment variables because dbt hashes every `--vars` into its partial-parse state (a new window would
+    force a full parse) but tracks `env_var()` per file: only the files reading the window are re-parsed.
+    Returns [first, last] as ISO dates, or none (every day) when neither is set.
 -#}
 {% macro business_day_window_bounds() -%}
-    {%- set start = var('business_date_start', none) -%}
-    {%- set end = var('business_date_end', none) -%}
+    {%- set start = env_var('DATAFLOW_BUSINESS_DATE_START', '') or var('business_date_start', none) -%}
+    {%- set end = env_var('DATAFLOW_BUSINESS_DATE_END', '') or var('business_date_end', none) -%}
     {%- if start is none and end is none -%}
         {{ return(none) }}
     {%- endif -%}

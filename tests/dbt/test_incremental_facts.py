@@ -5,12 +5,13 @@ Each test works on a private copy of the session's warehouse.
 
 import datetime as dt
 import json
+import re
 
 import duckdb
 import pytest
 from dagster import materialize
 
-from dataflow_assets.lib.dbt import build_partitioned_dbt_assets, dbt_project
+from dataflow_assets.lib.dbt import build_partitioned_dbt_assets, dbt_executable, dbt_project
 from dataflow_assets.lib.warehouse import Warehouse
 
 FACTS = ("fct_orders", "fct_order_items", "fct_daily_store_sales", "fct_tweets")
@@ -92,7 +93,7 @@ def test_dagster_runs_replace_their_partition_and_full_refresh_rebuilds_everythi
 
     monkeypatch.setenv("DATAFLOW_WAREHOUSE", str(warehouse_copy))
     resources = {
-        "dbt": DbtCliResource(project_dir=dbt_project(), dbt_executable=str(_dbt_executable())),
+        "dbt": DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable()),
         "warehouse": Warehouse(database=str(warehouse_copy)),
     }
     facts = build_partitioned_dbt_assets()
@@ -120,8 +121,27 @@ def test_dagster_runs_replace_their_partition_and_full_refresh_rebuilds_everythi
     assert fact_rows(warehouse_copy) == expected
 
 
-def _dbt_executable():
-    import sys
-    from pathlib import Path
+def test_a_new_partition_reparses_only_the_dbt_files_that_read_the_window(
+    warehouse_copy, middle_day, monkeypatch
+):
+    """dbt's partial parse survives from run to run: the second day's run re-parses the few files
+    reading the window (macros/business_day_window.sql), not the whole project."""
+    from dagster_dbt import DbtCliResource
 
-    return Path(sys.executable).parent / "dbt"
+    from dataflow_assets.lib.settings import dbt_target_dir
+
+    monkeypatch.setenv("DATAFLOW_WAREHOUSE", str(warehouse_copy))
+    resources = {
+        "dbt": DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable()),
+        "warehouse": Warehouse(database=str(warehouse_copy)),
+    }
+    facts = build_partitioned_dbt_assets()
+    for day in (middle_day, middle_day + dt.timedelta(days=1)):
+        assert materialize([facts], resources=resources, partition_key=str(day)).success
+    # dbt's own log of the last invocation (the target folder holds dbt.log, appended per run).
+    last_run = (dbt_target_dir() / "dbt.log").read_text().rsplit("Running with dbt", 1)[-1]
+    assert "Unable to do partial parsing" not in last_run
+    changed = re.search(
+        r"Partial parsing enabled: \d+ files deleted, \d+ files added, (\d+)", last_run
+    )
+    assert changed is not None and 0 < int(changed.group(1)) <= 10

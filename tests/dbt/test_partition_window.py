@@ -1,13 +1,13 @@
 """How a Dagster partition range becomes a dbt invocation (pure functions, no dbt run)."""
 
 import datetime as dt
-import json
 
 import pytest
 
 from dataflow_assets.lib.dbt import (
     FULL_REFRESH_TAG,
     dbt_build_args,
+    partition_window_env,
     partition_window_vars,
     row_count_sql,
     wants_full_refresh,
@@ -35,33 +35,37 @@ def test_a_window_that_ends_before_it_starts_is_refused():
         partition_window_vars(MARCH_31, MARCH_1)
 
 
-def test_a_partition_range_builds_with_its_window_as_dbt_vars():
-    args = dbt_build_args((MARCH_1, MARCH_31))
-    assert args[0] == "build"
-    assert args[-2] == "--vars"
-    assert json.loads(args[-1]) == {
-        "business_date_start": "2024-03-01",
-        "business_date_end": "2024-03-31",
+def test_a_partition_range_reaches_dbt_as_environment_not_vars():
+    """Not ``--vars``: dbt hashes those into its partial-parse state, so each window re-parsed all."""
+    assert partition_window_env((MARCH_1, MARCH_31)) == {
+        "DATAFLOW_BUSINESS_DATE_START": "2024-03-01",
+        "DATAFLOW_BUSINESS_DATE_END": "2024-03-31",
+    }
+    assert "--vars" not in dbt_build_args()
+
+
+def test_without_a_window_every_day_is_built_even_if_the_shell_exported_one():
+    assert partition_window_env(None) == {
+        "DATAFLOW_BUSINESS_DATE_START": "",
+        "DATAFLOW_BUSINESS_DATE_END": "",
     }
 
 
-def test_a_full_refresh_rebuilds_every_day_whatever_the_window():
-    args = dbt_build_args((MARCH_1, MARCH_31), full_refresh=True)
+def test_a_window_env_that_ends_before_it_starts_is_refused():
+    with pytest.raises(ValueError, match=r"ends \(2024-03-01\) before it starts"):
+        partition_window_env((MARCH_31, MARCH_1))
+
+
+def test_a_full_refresh_rebuilds_every_day():
+    args = dbt_build_args(full_refresh=True)
     assert args[0] == "build"
     assert "--full-refresh" in args
     assert "--vars" not in args
 
 
-def test_unpartitioned_models_build_without_vars():
-    args = dbt_build_args()
-    assert args[0] == "build"
-    assert "--vars" not in args
-
-
 def test_platform_builds_leave_unit_tests_to_make_test():
     """Unit tests check the SQL on every change (tests/dbt); scheduled builds check the data."""
-    for args in (dbt_build_args(), dbt_build_args((MARCH_1, MARCH_31)),
-                 dbt_build_args((MARCH_1, MARCH_31), full_refresh=True)):  # fmt: skip
+    for args in (dbt_build_args(), dbt_build_args(full_refresh=True)):
         assert args[args.index("--exclude-resource-type") + 1] == "unit_test"
 
 
