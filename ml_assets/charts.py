@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 
 # Colour-blind-safe (Okabe-Ito) series colours.
@@ -47,6 +48,151 @@ def _label(value: float) -> str:
     return f"{value:g}"
 
 
+@dataclass(frozen=True)
+class _PlotArea:
+    """Where the plot area sits in the picture, and how x positions and values map into it."""
+
+    left: int
+    top: int
+    width: int
+    height: int
+    points: int  # x positions across the width, at least 2
+    y_min: float
+    y_max: float
+
+    @property
+    def right(self) -> int:
+        return self.left + self.width
+
+    @property
+    def bottom(self) -> int:
+        return self.top + self.height
+
+    def x(self, i: float) -> float:
+        return self.left + self.width * i / (self.points - 1)
+
+    def y(self, v: float) -> float:
+        return self.top + self.height * (1 - (v - self.y_min) / ((self.y_max - self.y_min) or 1.0))
+
+
+def value_range(
+    series: Mapping[str, Sequence[float | None]],
+    band: tuple[Sequence[float | None], Sequence[float | None]] | None,
+) -> tuple[float, float]:
+    """The lowest and highest value the y axis must show: every line and the band, gaps
+    ignored; (0, 1) when there is nothing to show."""
+    values = [v for line in series.values() for v in line if v is not None]
+    if band is not None:
+        values += [v for v in (*band[0], *band[1]) if v is not None]
+    return min(values, default=0.0), max(values, default=1.0)
+
+
+def labelled_positions(count: int, most: int = 10) -> list[int]:
+    """Which of ``count`` x positions get a label: about ``most`` evenly spaced, and the last."""
+    every = max(1, math.ceil(count / most))
+    return [i for i in range(count) if i % every == 0 or i == count - 1]
+
+
+def unbroken_runs(line: Sequence[float | None]) -> list[list[tuple[int, float]]]:
+    """The runs of consecutive drawable values, as (position, value); ``None`` and non-finite
+    values are gaps between runs."""
+    runs: list[list[tuple[int, float]]] = []
+    run: list[tuple[int, float]] = []
+    for i, value in enumerate(line):
+        if value is None or not math.isfinite(value):
+            if run:
+                runs.append(run)
+            run = []
+        else:
+            run.append((i, value))
+    if run:
+        runs.append(run)
+    return runs
+
+
+def _svg_start(width: int, height: int) -> list[str]:
+    return [
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
+        f"viewBox='0 0 {width} {height}' {FONT} font-size='11'>",
+        f"<rect width='{width}' height='{height}' fill='white'/>",
+    ]
+
+
+def _y_axis(area: _PlotArea, ticks: Sequence[float], y_label: str) -> list[str]:
+    """A grid line and a label per tick, and the axis title written upwards."""
+    parts = [
+        f"<line x1='{area.left}' x2='{area.right}' y1='{area.y(tick):.1f}' "
+        f"y2='{area.y(tick):.1f}' stroke='#e5e5e5'/>"
+        f"<text x='{area.left - 6}' y='{area.y(tick) + 4:.1f}' text-anchor='end' fill='#555'>"
+        f"{_label(tick)}</text>"
+        for tick in ticks
+    ]
+    if y_label:
+        parts.append(
+            f"<text transform='translate(14 {area.top + area.height / 2:.0f}) rotate(-90)' "
+            f"text-anchor='middle' fill='#555'>{escape(y_label)}</text>"
+        )
+    return parts
+
+
+def _x_axis(area: _PlotArea, x_labels: Sequence[str]) -> list[str]:
+    return [
+        f"<text x='{area.x(i):.1f}' y='{area.bottom + 16}' text-anchor='middle' "
+        f"fill='#555'>{escape(x_labels[i])}</text>"
+        for i in labelled_positions(len(x_labels))
+    ]
+
+
+def _band_shape(
+    area: _PlotArea, band: tuple[Sequence[float | None], Sequence[float | None]]
+) -> list[str]:
+    """The area between the band's lower and upper lines, shaded; nothing if either is empty."""
+    upper = [(area.x(i), area.y(v)) for i, v in enumerate(band[1]) if v is not None]
+    lower = [(area.x(i), area.y(v)) for i, v in enumerate(band[0]) if v is not None]
+    if not (upper and lower):
+        return []
+    points = " ".join(f"{px:.1f},{py:.1f}" for px, py in [*upper, *reversed(lower)])
+    return [f"<polygon points='{points}' fill='{PALETTE[0]}' fill-opacity='0.15'/>"]
+
+
+def _marker(area: _PlotArea, index: int) -> str:
+    return (
+        f"<line x1='{area.x(index):.1f}' x2='{area.x(index):.1f}' y1='{area.top}' "
+        f"y2='{area.bottom}' stroke='#888' stroke-dasharray='4 3'/>"
+    )
+
+
+def _lines(area: _PlotArea, series: Mapping[str, Sequence[float | None]]) -> list[str]:
+    """One polyline per unbroken run of each series, in the palette's colours."""
+    return [
+        f"<polyline points='{' '.join(f'{area.x(i):.1f},{area.y(v):.1f}' for i, v in run)}' "
+        f"fill='none' stroke='{colour}' stroke-width='1.8'/>"
+        for colour, line in zip(PALETTE, series.values(), strict=False)
+        for run in unbroken_runs(line)
+    ]
+
+
+def _legend(names: Sequence[str], band_label: str, left: float, baseline: int) -> list[str]:
+    """A row of entries: a coloured stroke per series name, then a shaded box for the band."""
+    entries = [*((name, False) for name in names), *([(band_label, True)] if band_label else [])]
+    parts = []
+    lx, ly = left, baseline
+    for i, (name, is_band) in enumerate(entries):
+        if is_band:
+            mark = (
+                f"<rect x='{lx:.1f}' y='{ly - 10}' width='18' height='10' "
+                f"fill='{PALETTE[0]}' fill-opacity='0.15'/>"
+            )
+        else:
+            mark = (
+                f"<line x1='{lx:.1f}' x2='{lx + 18:.1f}' y1='{ly - 4}' y2='{ly - 4}' "
+                f"stroke='{PALETTE[i % len(PALETTE)]}' stroke-width='2.5'/>"
+            )
+        parts.append(mark + f"<text x='{lx + 24:.1f}' y='{ly}'>{escape(name)}</text>")
+        lx += 24 + 6.5 * len(name) + 20  # about 6.5 px per character at 11 px
+    return parts
+
+
 def line_chart(
     x_labels: Sequence[str],
     series: Mapping[str, Sequence[float | None]],
@@ -61,89 +207,27 @@ def line_chart(
     """Lines over a shared x axis; ``None`` leaves a gap. ``band`` shades between two lines,
     ``marker_index`` draws a dashed vertical line (e.g. where the forecast starts)."""
     left, right, top, bottom = 64, 16, 36, 64
-    plot_w, plot_h = width - left - right, height - top - bottom
-    values = [v for line in series.values() for v in line if v is not None]
-    if band is not None:
-        values += [v for v in (*band[0], *band[1]) if v is not None]
-    ticks = _nice_ticks(min(values, default=0.0), max(values, default=1.0))
-    y_min, y_max = ticks[0], ticks[-1]
-    n = max(len(x_labels), 2)
-
-    def x(i: float) -> float:
-        return left + plot_w * i / (n - 1)
-
-    def y(v: float) -> float:
-        return top + plot_h * (1 - (v - y_min) / ((y_max - y_min) or 1.0))
-
+    ticks = _nice_ticks(*value_range(series, band))
+    area = _PlotArea(
+        left=left,
+        top=top,
+        width=width - left - right,
+        height=height - top - bottom,
+        points=max(len(x_labels), 2),
+        y_min=ticks[0],
+        y_max=ticks[-1],
+    )
     parts = [
-        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
-        f"viewBox='0 0 {width} {height}' {FONT} font-size='11'>",
-        f"<rect width='{width}' height='{height}' fill='white'/>",
+        *_svg_start(width, height),
         f"<text x='{left}' y='20' font-size='13' font-weight='bold'>{escape(title)}</text>",
+        *_y_axis(area, ticks, y_label),
+        *_x_axis(area, x_labels),
+        *(_band_shape(area, band) if band is not None else []),
+        *([_marker(area, marker_index)] if marker_index is not None else []),
+        *_lines(area, series),
+        *_legend(list(series), band_label if band is not None else "", left, height - 14),
+        "</svg>",
     ]
-    for tick in ticks:
-        parts.append(
-            f"<line x1='{left}' x2='{width - right}' y1='{y(tick):.1f}' y2='{y(tick):.1f}' "
-            "stroke='#e5e5e5'/>"
-            f"<text x='{left - 6}' y='{y(tick) + 4:.1f}' text-anchor='end' fill='#555'>"
-            f"{_label(tick)}</text>"
-        )
-    if y_label:
-        parts.append(
-            f"<text transform='translate(14 {top + plot_h / 2:.0f}) rotate(-90)' "
-            f"text-anchor='middle' fill='#555'>{escape(y_label)}</text>"
-        )
-    every = max(1, math.ceil(len(x_labels) / 10))
-    for i, label in enumerate(x_labels):
-        if i % every == 0 or i == len(x_labels) - 1:
-            parts.append(
-                f"<text x='{x(i):.1f}' y='{top + plot_h + 16}' text-anchor='middle' "
-                f"fill='#555'>{escape(label)}</text>"
-            )
-    if band is not None:
-        upper = [(x(i), y(v)) for i, v in enumerate(band[1]) if v is not None]
-        lower = [(x(i), y(v)) for i, v in enumerate(band[0]) if v is not None]
-        if upper and lower:
-            points = " ".join(f"{px:.1f},{py:.1f}" for px, py in [*upper, *reversed(lower)])
-            parts.append(f"<polygon points='{points}' fill='{PALETTE[0]}' fill-opacity='0.15'/>")
-    if marker_index is not None:
-        parts.append(
-            f"<line x1='{x(marker_index):.1f}' x2='{x(marker_index):.1f}' y1='{top}' "
-            f"y2='{top + plot_h}' stroke='#888' stroke-dasharray='4 3'/>"
-        )
-    for colour, line in zip(PALETTE, series.values(), strict=False):
-        segment: list[str] = []
-        segments = []
-        for i, value in enumerate(line):
-            if value is None or not math.isfinite(value):
-                if segment:
-                    segments.append(segment)
-                segment = []
-            else:
-                segment.append(f"{x(i):.1f},{y(value):.1f}")
-        if segment:
-            segments.append(segment)
-        for points in segments:
-            parts.append(
-                f"<polyline points='{' '.join(points)}' fill='none' stroke='{colour}' "
-                "stroke-width='1.8'/>"
-            )
-    legend = [*series, *([band_label] if band is not None and band_label else [])]
-    lx, ly = float(left), height - 14
-    for i, name in enumerate(legend):
-        if i < len(series):
-            mark = (
-                f"<line x1='{lx:.1f}' x2='{lx + 18:.1f}' y1='{ly - 4}' y2='{ly - 4}' "
-                f"stroke='{PALETTE[i % len(PALETTE)]}' stroke-width='2.5'/>"
-            )
-        else:
-            mark = (
-                f"<rect x='{lx:.1f}' y='{ly - 10}' width='18' height='10' "
-                f"fill='{PALETTE[0]}' fill-opacity='0.15'/>"
-            )
-        parts.append(mark + f"<text x='{lx + 24:.1f}' y='{ly}'>{escape(name)}</text>")
-        lx += 24 + 6.5 * len(name) + 20  # about 6.5 px per character at 11 px
-    parts.append("</svg>")
     return "".join(parts)
 
 
@@ -173,9 +257,7 @@ def heatmap(
     width = label_w + cell_w * len(column_labels) + 110
     height = top + header_h + cell_h * len(row_labels) + (28 if note else 10)
     parts = [
-        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
-        f"viewBox='0 0 {width} {height}' {FONT} font-size='11'>",
-        f"<rect width='{width}' height='{height}' fill='white'/>",
+        *_svg_start(width, height),
         f"<text x='8' y='20' font-size='13' font-weight='bold'>{escape(title)}</text>",
     ]
     for j, label in enumerate(column_labels):

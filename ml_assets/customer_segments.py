@@ -1,7 +1,7 @@
 """The customer segmentation assets: ``marts.dim_customers`` in, ``ml.customer_segments`` and
 ``ml.segment_profiles`` out, with the fitted pipeline saved as a versioned artifact."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dagster import (
     AssetExecutionContext,
@@ -17,6 +17,8 @@ from dataflow_assets.lib.warehouse import DUCKDB_POOL, Warehouse
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from ml_assets.segmentation import SegmentationResult
 
 DIM_CUSTOMERS = dbt_model_key("dim_customers")
 CUSTOMER_SEGMENTS = AssetKey(["ml", "customer_segments"])
@@ -79,47 +81,20 @@ def customer_segments(context: AssetExecutionContext, warehouse: Warehouse):
     version = artifact_version(context.run.run_id)
     assignments = result.assignments.assign(model_version=version)
     profiles = result.profiles.assign(model_version=version)
+    _write_segments(warehouse, assignments, profiles)
 
-    with warehouse.connect() as connection:
-        connection.execute("create schema if not exists ml")
-        connection.register("assignments", assignments)
-        connection.register("profiles", profiles)
-        connection.execute(
-            "create or replace table ml.customer_segments as select * from assignments"
-        )
-        connection.execute("create or replace table ml.segment_profiles as select * from profiles")
-
-    chosen = result.choice.candidate
-    candidates = candidates_table(result.candidates, chosen)
+    candidates = candidates_table(result.candidates, result.choice.candidate)
     artifact = save_artifact(
         "customer_segments",
         version,
         fitted={"pipeline": result.pipeline, "features": list(FEATURES), "seed": SEED},
-        card={
-            "chosen": {"model": chosen.family, "k": chosen.k},
-            "reason": result.choice.reason,
-            "silhouette": result.silhouette,
-            "customers": len(assignments),
-            "clustered_customers": int((assignments["segment_id"] >= 0).sum()),
-            "candidates": candidates.to_dict(orient="records"),
-            "segments": profiles[["segment_id", "segment_name", "customers"]].to_dict(
-                orient="records"
-            ),
-        },
+        card=_model_card(result, candidates, assignments, profiles),
     )
     context.log.info(f"Segmentation: {result.choice.reason}")
     yield MaterializeResult(
         asset_key=CUSTOMER_SEGMENTS,
         metadata={
-            "dagster/row_count": len(assignments),
-            "model": f"{chosen.family}, k={chosen.k}",
-            "why_this_model": MetadataValue.md(result.choice.reason),
-            "silhouette": round(result.silhouette, 4),
-            "stability_ari": round(chosen.stability, 4),
-            "smallest_segment_share": round(chosen.min_share, 4),
-            "clustered_customers": int((assignments["segment_id"] >= 0).sum()),
-            "too_few_orders_customers": int((assignments["segment_id"] < 0).sum()),
-            "model_comparison": MetadataValue.md(candidates.to_markdown(index=False)),
+            **_segments_metadata(result, candidates, assignments),
             "segment_profiles": MetadataValue.md(_profile_chart(profiles, features)),
             "model_version": version,
             "artifact": MetadataValue.path(str(artifact)),
@@ -133,6 +108,64 @@ def customer_segments(context: AssetExecutionContext, warehouse: Warehouse):
             "model_version": version,
         },
     )
+
+
+def _write_segments(
+    warehouse: Warehouse, assignments: "pd.DataFrame", profiles: "pd.DataFrame"
+) -> None:
+    """Replace ``ml.customer_segments`` and ``ml.segment_profiles`` in one connection."""
+    with warehouse.connect() as connection:
+        connection.execute("create schema if not exists ml")
+        connection.register("assignments", assignments)
+        connection.register("profiles", profiles)
+        connection.execute(
+            "create or replace table ml.customer_segments as select * from assignments"
+        )
+        connection.execute("create or replace table ml.segment_profiles as select * from profiles")
+
+
+def segment_counts(assignments: "pd.DataFrame") -> tuple[int, int]:
+    """How many customers got a segment, and how many had too few orders (segment -1)."""
+    segment_ids = assignments["segment_id"]
+    return int((segment_ids >= 0).sum()), int((segment_ids < 0).sum())
+
+
+def _model_card(
+    result: "SegmentationResult",
+    candidates: "pd.DataFrame",
+    assignments: "pd.DataFrame",
+    profiles: "pd.DataFrame",
+) -> dict[str, Any]:
+    """What a reader of the artifact needs: the choice and why, its quality, the segments."""
+    chosen = result.choice.candidate
+    return {
+        "chosen": {"model": chosen.family, "k": chosen.k},
+        "reason": result.choice.reason,
+        "silhouette": result.silhouette,
+        "customers": len(assignments),
+        "clustered_customers": segment_counts(assignments)[0],
+        "candidates": candidates.to_dict(orient="records"),
+        "segments": profiles[["segment_id", "segment_name", "customers"]].to_dict(orient="records"),
+    }
+
+
+def _segments_metadata(
+    result: "SegmentationResult", candidates: "pd.DataFrame", assignments: "pd.DataFrame"
+) -> dict[str, Any]:
+    """The chosen model, its quality and how many customers it describes, for the asset page."""
+    chosen = result.choice.candidate
+    clustered, too_few_orders = segment_counts(assignments)
+    return {
+        "dagster/row_count": len(assignments),
+        "model": f"{chosen.family}, k={chosen.k}",
+        "why_this_model": MetadataValue.md(result.choice.reason),
+        "silhouette": round(result.silhouette, 4),
+        "stability_ari": round(chosen.stability, 4),
+        "smallest_segment_share": round(chosen.min_share, 4),
+        "clustered_customers": clustered,
+        "too_few_orders_customers": too_few_orders,
+        "model_comparison": MetadataValue.md(candidates.to_markdown(index=False)),
+    }
 
 
 def _profile_table(profiles: "pd.DataFrame") -> str:

@@ -2,7 +2,7 @@
 the model would have done) and, only when it beats the seasonal-naive baseline,
 ``ml.revenue_forecast`` (the next 14 days per store) out."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dagster import (
     AssetExecutionContext,
@@ -19,9 +19,10 @@ from dataflow_assets.lib.warehouse import DUCKDB_POOL, Warehouse
 from ml_assets.automation import PUBLISH_WHEN_BACKTEST_PASSES
 
 if TYPE_CHECKING:
+    import duckdb
     import pandas as pd
 
-    from ml_assets.forecasting import StoreDays
+    from ml_assets.forecasting import ForecastModel, StoreDays
 
 DAILY_STORE_SALES = dbt_model_key("fct_daily_store_sales")
 FORECAST_BACKTEST = AssetKey(["ml", "forecast_backtest"])
@@ -57,7 +58,7 @@ def forecast_backtest(context: AssetExecutionContext, warehouse: Warehouse):
     )
 
     with warehouse.connect(read_only=True) as connection:
-        sales = connection.execute(SALES_QUERY).df()
+        sales = _sales(connection)
     try:
         days = store_days(sales)
         predictions = rolling_origin_backtest(days, seed=SEED)
@@ -65,66 +66,28 @@ def forecast_backtest(context: AssetExecutionContext, warehouse: Warehouse):
         # A young data set is not an error: no backtest, so no forecast, until it can be judged.
         # The observation puts the reason on the asset's page without claiming a new table.
         context.log.warning(f"Backtest not run, forecast not published: {short}")
-        yield AssetObservation(
-            asset_key=FORECAST_BACKTEST,
-            metadata={
-                "forecast_published": False,
-                "not_published": REVENUE_FORECAST.to_user_string(),
-                "not_published_because": str(short),
-            },
-        )
+        yield AssetObservation(asset_key=FORECAST_BACKTEST, metadata=publication(False, str(short)))
         return
     metrics = backtest_metrics(predictions)
     won, verdict = beats_baseline(metrics)
-    weather_origins = int(predictions.drop_duplicates("origin_date")["weather_features_used"].sum())
-    origins = int(predictions["origin_date"].nunique())
-    coverage = weather_coverage(days)
     version = artifact_version(context.run.run_id)
     metrics = metrics.assign(history_end_date=days.last_date.date(), model_version=version)
-
-    with warehouse.connect() as connection:
-        connection.execute("create schema if not exists ml")
-        connection.register("metrics", metrics)
-        connection.execute("create or replace table ml.forecast_backtest as select * from metrics")
+    _replace_table(warehouse, "forecast_backtest", metrics)
 
     artifact = save_artifact(
         "forecast_backtest",
         version,
         fitted={"predictions": predictions, "metrics": metrics},
-        card={
-            "history": [str(days.dates[0].date()), str(days.last_date.date())],
-            "verdict": verdict,
-            "overall": _overall(metrics).to_dict(orient="records"),
-            "weather_features_used_at_origins": [weather_origins, origins],
-        },
+        card=_backtest_card(days, predictions, metrics, verdict),
     )
     context.log.info(f"Backtest: {verdict}")
-    decision = (
-        {"forecast_published": True}
-        if won
-        else {
-            "forecast_published": False,
-            "not_published": REVENUE_FORECAST.to_user_string(),
-            "not_published_because": verdict,
-        }
-    )
-    overall = _overall(metrics)
     yield MaterializeResult(
         metadata={
             "dagster/row_count": len(metrics),
             "verdict": verdict,
             "beats_seasonal_naive": won,
-            **decision,
-            "weather_features_used": weather_origins == origins,
-            "weather_features_used_at_origins": f"{weather_origins} of {origins}",
-            "weather_coverage": round(coverage, 4),
-            "model_mae": float(overall.loc["model", "mae"]),
-            "model_mape": float(overall.loc["model", "mape"]),
-            "model_r2": float(overall.loc["model", "r2"]),
-            "interval_coverage": float(overall.loc["model", "interval_coverage"]),
-            "overall": MetadataValue.md(overall.round(3).to_markdown()),
-            "per_store": MetadataValue.md(_per_store(metrics)),
-            "actual_vs_predicted": MetadataValue.md(_backtest_chart(predictions)),
+            **publication(won, verdict),
+            **_backtest_scores(predictions, metrics, weather_coverage(days)),
             "history_end_date": str(days.last_date.date()),
             "model_version": version,
             "artifact": MetadataValue.path(str(artifact)),
@@ -147,8 +110,6 @@ def forecast_backtest(context: AssetExecutionContext, warehouse: Warehouse):
 )
 def revenue_forecast(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
     """Fit on all history and forecast, if the backtest of this same history earned it."""
-    import pandas as pd
-
     from ml_assets.artifacts import artifact_version, save_artifact
     from ml_assets.forecasting import (
         fit_model,
@@ -158,16 +119,7 @@ def revenue_forecast(context: AssetExecutionContext, warehouse: Warehouse) -> Ma
     )
 
     with warehouse.connect(read_only=True) as connection:
-        sales = connection.execute(SALES_QUERY).df()
-        has_backtest = connection.execute(
-            "select count(*) from duckdb_tables() "
-            "where schema_name = 'ml' and table_name = 'forecast_backtest'"
-        ).fetchone()[0]
-        metrics = (
-            connection.execute("select * from ml.forecast_backtest").df()
-            if has_backtest
-            else pd.DataFrame()
-        )
+        sales, metrics = _sales(connection), _backtest(connection)
     days = store_days(sales)
     ok, reason = publishable(metrics, days.last_date.date())
     if not ok:
@@ -178,14 +130,9 @@ def revenue_forecast(context: AssetExecutionContext, warehouse: Warehouse) -> Ma
         )
     model = fit_model(days, seed=SEED)
     bounds = _bounds(metrics)
-    forecast = forecast_revenue(days, model, bounds)
     version = artifact_version(context.run.run_id)
-    forecast = forecast.assign(model_version=version)
-
-    with warehouse.connect() as connection:
-        connection.execute("create schema if not exists ml")
-        connection.register("forecast", forecast)
-        connection.execute("create or replace table ml.revenue_forecast as select * from forecast")
+    forecast = forecast_revenue(days, model, bounds).assign(model_version=version)
+    _replace_table(warehouse, "revenue_forecast", forecast)
 
     artifact = save_artifact(
         "revenue_forecast",
@@ -195,31 +142,128 @@ def revenue_forecast(context: AssetExecutionContext, warehouse: Warehouse) -> Ma
             "features": list(model.features),
             "interval_bounds": bounds,
         },
-        card={
-            "history": [str(days.dates[0].date()), str(days.last_date.date())],
-            "forecast_days": [str(forecast["date"].min()), str(forecast["date"].max())],
-            "backtest": reason,
-            "backtest_model_version": str(metrics["model_version"].iloc[0]),
-            "weather": model.weather_note,
-        },
+        card=_forecast_card(days, model, forecast, metrics, reason),
     )
     context.log.info(f"Published the forecast: {reason}")
     return MaterializeResult(
         metadata={
-            "dagster/row_count": len(forecast),
-            "stores": int(forecast["store_id"].nunique()),
-            "first_date": str(forecast["date"].min()),
-            "last_date": str(forecast["date"].max()),
-            "backtest": reason,
-            "weather_features_used": model.weather_features_used,
-            "weather_coverage": round(model.weather_coverage, 4),
-            "weather": model.weather_note,
-            "chain_forecast": MetadataValue.md(_forecast_chart(days, forecast)),
-            "by_store": MetadataValue.md(_by_store(forecast)),
+            **_forecast_summary(days, model, forecast, reason),
             "model_version": version,
             "artifact": MetadataValue.path(str(artifact)),
         }
     )
+
+
+def _sales(connection: "duckdb.DuckDBPyConnection") -> "pd.DataFrame":
+    return connection.execute(SALES_QUERY).df()
+
+
+def _backtest(connection: "duckdb.DuckDBPyConnection") -> "pd.DataFrame":
+    """``ml.forecast_backtest``, or an empty frame if no backtest has been written yet."""
+    import pandas as pd
+
+    has_backtest = connection.execute(
+        "select count(*) from duckdb_tables() "
+        "where schema_name = 'ml' and table_name = 'forecast_backtest'"
+    ).fetchone()[0]
+    if not has_backtest:
+        return pd.DataFrame()
+    return connection.execute("select * from ml.forecast_backtest").df()
+
+
+def _replace_table(warehouse: Warehouse, table: str, frame: "pd.DataFrame") -> None:
+    """Replace ``ml.<table>`` with ``frame``."""
+    with warehouse.connect() as connection:
+        connection.execute("create schema if not exists ml")
+        connection.register("frame", frame)
+        connection.execute(f"create or replace table ml.{table} as select * from frame")
+
+
+def publication(published: bool, reason: str) -> dict[str, Any]:
+    """Whether the backtest lets ``ml.revenue_forecast`` be published, and if not, why."""
+    if published:
+        return {"forecast_published": True}
+    return {
+        "forecast_published": False,
+        "not_published": REVENUE_FORECAST.to_user_string(),
+        "not_published_because": reason,
+    }
+
+
+def weather_origins(predictions: "pd.DataFrame") -> tuple[int, int]:
+    """At how many backtest origins the model used weather features, out of how many origins."""
+    used = int(predictions.drop_duplicates("origin_date")["weather_features_used"].sum())
+    return used, int(predictions["origin_date"].nunique())
+
+
+def _backtest_card(
+    days: "StoreDays", predictions: "pd.DataFrame", metrics: "pd.DataFrame", verdict: str
+) -> dict[str, Any]:
+    return {
+        "history": [str(days.dates[0].date()), str(days.last_date.date())],
+        "verdict": verdict,
+        "overall": _overall(metrics).to_dict(orient="records"),
+        "weather_features_used_at_origins": list(weather_origins(predictions)),
+    }
+
+
+def _backtest_scores(
+    predictions: "pd.DataFrame", metrics: "pd.DataFrame", coverage: float
+) -> dict[str, Any]:
+    """The model's scores, the weather it had, and the tables and chart behind them."""
+    used, origins = weather_origins(predictions)
+    overall = _overall(metrics)
+    return {
+        "weather_features_used": used == origins,
+        "weather_features_used_at_origins": f"{used} of {origins}",
+        "weather_coverage": round(coverage, 4),
+        "model_mae": float(overall.loc["model", "mae"]),
+        "model_mape": float(overall.loc["model", "mape"]),
+        "model_r2": float(overall.loc["model", "r2"]),
+        "interval_coverage": float(overall.loc["model", "interval_coverage"]),
+        "overall": MetadataValue.md(overall.round(3).to_markdown()),
+        "per_store": MetadataValue.md(_per_store(metrics)),
+        "actual_vs_predicted": MetadataValue.md(_backtest_chart(predictions)),
+    }
+
+
+def _forecast_days(forecast: "pd.DataFrame") -> tuple[str, str]:
+    return str(forecast["date"].min()), str(forecast["date"].max())
+
+
+def _forecast_card(
+    days: "StoreDays",
+    model: "ForecastModel",
+    forecast: "pd.DataFrame",
+    metrics: "pd.DataFrame",
+    reason: str,
+) -> dict[str, Any]:
+    return {
+        "history": [str(days.dates[0].date()), str(days.last_date.date())],
+        "forecast_days": list(_forecast_days(forecast)),
+        "backtest": reason,
+        "backtest_model_version": str(metrics["model_version"].iloc[0]),
+        "weather": model.weather_note,
+    }
+
+
+def _forecast_summary(
+    days: "StoreDays", model: "ForecastModel", forecast: "pd.DataFrame", reason: str
+) -> dict[str, Any]:
+    """What was forecast, for which days and stores, with which weather, as a chart and table."""
+    first_date, last_date = _forecast_days(forecast)
+    return {
+        "dagster/row_count": len(forecast),
+        "stores": int(forecast["store_id"].nunique()),
+        "first_date": first_date,
+        "last_date": last_date,
+        "backtest": reason,
+        "weather_features_used": model.weather_features_used,
+        "weather_coverage": round(model.weather_coverage, 4),
+        "weather": model.weather_note,
+        "chain_forecast": MetadataValue.md(_forecast_chart(days, forecast)),
+        "by_store": MetadataValue.md(_by_store(forecast)),
+    }
 
 
 def _overall(metrics: "pd.DataFrame") -> "pd.DataFrame":
