@@ -8,13 +8,20 @@ from pathlib import Path
 from dagster import AssetKey, DagsterInstance, build_sensor_context
 
 from dataflow_assets.defs.landing.sensors import (
+    SETTLE_SECONDS,
     UNPLACEABLE_FILES_KEY,
     Cursor,
+    Remembered,
+    by_partition,
+    carried_over,
+    files_of_range,
     group_into_ranges,
+    is_finished,
     landing_zone_sensor,
+    loaded_by_forgotten_run,
     plan_tick,
 )
-from dataflow_assets.lib.ingestion.landing import observe, sha256_of
+from dataflow_assets.lib.ingestion.landing import Observation, observe, sha256_of
 
 TODAY = dt.date(2024, 4, 1)
 HEADER = "id,customer,ordered_at,store_id,subtotal,tax_paid,order_total\n"
@@ -419,3 +426,95 @@ def test_content_index_rebuilt_from_the_ledger_says_what_the_loads_wrote(tmp_pat
     index.unlink()
     assert content_index.rebuild_from_warehouse(warehouse, index) == 2
     assert content_index.loaded_contents(index) == written
+
+
+# The tick's decisions one at a time: when a file is finished, what the cursor carries over,
+# when the content index is trusted, and how ready files become runs.
+
+SECOND = 1_000_000_000
+
+
+def test_file_unchanged_since_the_last_tick_is_finished_even_if_just_written():
+    seen = Observation("orders/2024-03-05.csv", size=10, mtime_ns=100 * SECOND)
+    before = Remembered(size=10, mtime_ns=100 * SECOND)
+    assert is_finished(seen, before, now_ns=101 * SECOND)
+
+
+def test_new_or_changed_file_is_finished_only_once_untouched_for_the_settle_time():
+    seen = Observation("orders/2024-03-05.csv", size=12, mtime_ns=100 * SECOND)
+    grew = Remembered(size=10, mtime_ns=100 * SECOND)
+    touched = Remembered(size=12, mtime_ns=99 * SECOND)
+    settled = (100 + SETTLE_SECONDS) * SECOND
+    for before in (None, grew, touched):
+        assert not is_finished(seen, before, now_ns=settled - 1)
+        assert is_finished(seen, before, now_ns=settled)
+
+
+def test_changed_file_forgets_its_hash_but_remembers_what_was_requested():
+    before = Remembered(size=10, mtime_ns=100, sha256="old", requested_sha256="old")
+    same = carried_over(Observation("orders/2024-03-05.csv", 10, 100), before)
+    assert (same.sha256, same.requested_sha256) == ("old", "old")
+    for changed in (
+        Observation("orders/2024-03-05.csv", 11, 100),
+        Observation("orders/2024-03-05.csv", 10, 101),
+    ):
+        state = carried_over(changed, before)
+        assert (state.size, state.mtime_ns) == (changed.size, changed.mtime_ns)
+        assert (state.sha256, state.requested_sha256) == (None, "old")
+    assert carried_over(Observation("orders/2024-03-05.csv", 10, 100), None) == Remembered(10, 100)
+
+
+def test_index_is_trusted_only_for_a_path_with_no_request_on_record():
+    path = "orders/2024-03-05.csv"
+    asked = []
+
+    def index():
+        asked.append(True)
+        return {(path, "abc")}
+
+    assert loaded_by_forgotten_run(path, Remembered(1, 1, sha256="abc"), index)
+    assert not loaded_by_forgotten_run(path, Remembered(1, 1, sha256="new"), index)
+    assert not loaded_by_forgotten_run("orders/2024-03-06.csv", Remembered(1, 1, "abc"), index)
+    asked.clear()
+    # Other bytes of the path were requested and may be loading: the index is not even asked.
+    pending = Remembered(1, 1, sha256="abc", requested_sha256="older")
+    assert not loaded_by_forgotten_run(path, pending, index)
+    assert asked == []
+
+
+def test_ready_files_group_by_day_and_entity_and_unplaceable_ones_stand_apart():
+    march_5, march_6 = dt.date(2024, 3, 5), dt.date(2024, 3, 6)
+    files_by_day, unplaceable = by_partition(
+        {
+            "orders/2024-03-06.csv": ("orders", march_6),
+            "notes.txt": "notes.txt: not in an entity folder",
+            "orders/2024-03-05.csv": ("orders", march_5),
+            "items/2024-03-05.csv": ("items", march_5),
+            "orders/2024-13-01.csv": "orders/2024-13-01.csv: no such date",
+            "orders/2024-03-05.json": ("orders", march_5),
+        }
+    )
+    assert files_by_day == {
+        march_5: {
+            "items": ["items/2024-03-05.csv"],
+            "orders": ["orders/2024-03-05.csv", "orders/2024-03-05.json"],
+        },
+        march_6: {"orders": ["orders/2024-03-06.csv"]},
+    }
+    assert unplaceable == ["notes.txt", "orders/2024-13-01.csv"]
+    assert by_partition({}) == ({}, [])
+
+
+def test_ranged_run_lists_its_files_by_day_then_entity_and_only_its_days():
+    march = [dt.date(2024, 3, d) for d in (4, 5, 6)]
+    files_by_day = {
+        march[2]: {"orders": ["orders/2024-03-06.csv"]},
+        march[0]: {"orders": ["orders/2024-03-04.csv"], "items": ["items/2024-03-04.csv"]},
+        march[1]: {"tweets": ["tweets/2024-03-05.jsonl"]},
+    }
+    assert files_of_range(files_by_day, march[0], march[1]) == (
+        "items/2024-03-04.csv",
+        "orders/2024-03-04.csv",
+        "tweets/2024-03-05.jsonl",
+    )
+    assert files_of_range(files_by_day, march[2], march[2]) == ("orders/2024-03-06.csv",)

@@ -23,6 +23,7 @@ the warehouse already holds, so they are tested without a Dagster instance:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import time
@@ -111,13 +112,7 @@ def plan_tick(
     current content (the content index); it is called at most once, and only when a settled
     file needs deciding.
     """
-    loaded: set[tuple[str, str]] | None = None
-
-    def already_loaded() -> set[tuple[str, str]]:
-        nonlocal loaded
-        if loaded is None:
-            loaded = loaded_contents()
-        return loaded
+    already_loaded = functools.cache(loaded_contents)
 
     def place(relative_path: str) -> tuple[str, dt.date] | str:
         return landing.partition_of(
@@ -128,64 +123,125 @@ def plan_tick(
             last_partition,
         )
 
-    remembered: dict[str, Remembered] = {}
-    ready: dict[str, tuple[str, dt.date] | str] = {}
-    for seen in observations:
-        before = cursor.files.get(seen.relative_path)
-        unchanged = before is not None and (before.size, before.mtime_ns) == (
-            seen.size,
-            seen.mtime_ns,
-        )
-        settled = now_ns - seen.mtime_ns >= SETTLE_SECONDS * 1_000_000_000
-        state = Remembered(
-            seen.size,
-            seen.mtime_ns,
-            sha256=before.sha256 if unchanged and before else None,
-            requested_sha256=before.requested_sha256 if before else None,
-        )
-        remembered[seen.relative_path] = state
-        if not (unchanged or settled):
-            continue  # still being written, perhaps: look again next tick
-        if state.sha256 is None:
-            state.sha256 = content_id(landing_root, seen.relative_path)
-        if state.sha256 == state.requested_sha256:
-            continue
-        # With a request for other bytes of this path on record, those bytes may be loading right
-        # now and would overwrite these: load these again rather than trust the index.
-        if (
-            state.requested_sha256 is None
-            and (seen.relative_path, state.sha256) in already_loaded()
-        ):
-            state.requested_sha256 = state.sha256  # loaded already, by a run this cursor forgot
-            continue
-        ready[seen.relative_path] = place(seen.relative_path)
-
-    files_by_day: dict[dt.date, dict[str, list[str]]] = {}
-    unplaceable: list[str] = []
-    for path, placed in sorted(ready.items()):
-        if isinstance(placed, str):
-            unplaceable.append(path)
-        else:
-            entity, day = placed
-            files_by_day.setdefault(day, {}).setdefault(entity, []).append(path)
-
+    remembered, ready = _remember_and_pick_ready(
+        landing_root, observations, cursor, now_ns, content_id, already_loaded
+    )
+    files_by_day, unplaceable = by_partition({path: place(path) for path in ready})
     # Every day with a file, being written or loaded, and days whose rows came from files no
     # longer in the zone: a range never widens over them (only asked when a range is planned).
     occupied: set[tuple[str, dt.date]] = set()
     if files_by_day:
         known = {*remembered, *(path for path, _ in already_loaded())}
         occupied = {p for p in map(place, known) if not isinstance(p, str)}
+    requests = _landing_requests(files_by_day, occupied, remembered)
+    if unplaceable:
+        requests.append(_unplaceable_request(unplaceable, remembered))
+    for request in requests:
+        for path in request.files:
+            remembered[path].requested_sha256 = remembered[path].sha256
+    return requests, Cursor(remembered)
+
+
+def _remember_and_pick_ready(
+    landing_root: Path,
+    observations: Iterable[landing.Observation],
+    cursor: Cursor,
+    now_ns: int,
+    content_id: Callable[[Path, str], str],
+    already_loaded: Callable[[], set[tuple[str, str]]],
+) -> tuple[dict[str, Remembered], list[str]]:
+    """What the cursor remembers of every file seen, and the finished files whose bytes
+    no run was asked to load yet."""
+    remembered: dict[str, Remembered] = {}
+    ready: list[str] = []
+    for seen in observations:
+        before = cursor.files.get(seen.relative_path)
+        state = remembered[seen.relative_path] = carried_over(seen, before)
+        if not is_finished(seen, before, now_ns):
+            continue  # still being written, perhaps: look again next tick
+        if state.sha256 is None:
+            state.sha256 = content_id(landing_root, seen.relative_path)
+        if state.sha256 == state.requested_sha256:
+            continue  # a run for these very bytes was requested already
+        if loaded_by_forgotten_run(seen.relative_path, state, already_loaded):
+            state.requested_sha256 = state.sha256
+            continue
+        ready.append(seen.relative_path)
+    return remembered, ready
+
+
+def _unchanged(seen: landing.Observation, before: Remembered | None) -> bool:
+    return before is not None and (before.size, before.mtime_ns) == (seen.size, seen.mtime_ns)
+
+
+def is_finished(seen: landing.Observation, before: Remembered | None, now_ns: int) -> bool:
+    """Whether a file is done being written: the same size and modification time as at the
+    previous tick, or untouched for ``SETTLE_SECONDS``."""
+    return _unchanged(seen, before) or now_ns - seen.mtime_ns >= SETTLE_SECONDS * 1_000_000_000
+
+
+def carried_over(seen: landing.Observation, before: Remembered | None) -> Remembered:
+    """What the cursor remembers of a path seen this tick: its content hash only while its size
+    and modification time are unchanged, and always the bytes last requested."""
+    return Remembered(
+        seen.size,
+        seen.mtime_ns,
+        sha256=before.sha256 if before and _unchanged(seen, before) else None,
+        requested_sha256=before.requested_sha256 if before else None,
+    )
+
+
+def loaded_by_forgotten_run(
+    relative_path: str, state: Remembered, already_loaded: Callable[[], set[tuple[str, str]]]
+) -> bool:
+    """Whether the warehouse holds these bytes of the path though this cursor never asked for
+    them (a copied or restored home, a reset cursor); the index is asked only if it can say."""
+    # With a request for other bytes of this path on record, those bytes may be loading right
+    # now and would overwrite these: load these again rather than trust the index.
+    if state.requested_sha256 is not None:
+        return False
+    return (relative_path, state.sha256) in already_loaded()
+
+
+def by_partition(
+    placed: dict[str, tuple[str, dt.date] | str],
+) -> tuple[dict[dt.date, dict[str, list[str]]], list[str]]:
+    """Ready files as day -> entity -> paths, and the paths that belong to no partition, each
+    in path order."""
+    files_by_day: dict[dt.date, dict[str, list[str]]] = {}
+    unplaceable: list[str] = []
+    for path, partition in sorted(placed.items()):
+        if isinstance(partition, str):
+            unplaceable.append(path)
+        else:
+            entity, day = partition
+            files_by_day.setdefault(day, {}).setdefault(entity, []).append(path)
+    return files_by_day, unplaceable
+
+
+def files_of_range(
+    files_by_day: dict[dt.date, dict[str, list[str]]], first: dt.date, last: dt.date
+) -> tuple[str, ...]:
+    """The files a run over [first, last] loads: by day, then entity, then path."""
+    return tuple(
+        path
+        for day in sorted(files_by_day)
+        if first <= day <= last
+        for entity in sorted(files_by_day[day])
+        for path in files_by_day[day][entity]
+    )
+
+
+def _landing_requests(
+    files_by_day: dict[dt.date, dict[str, list[str]]],
+    occupied: set[tuple[str, dt.date]],
+    remembered: dict[str, Remembered],
+) -> list[PlannedRequest]:
     requests = []
     for first, last, entities in group_into_ranges(
         {day: set(by_entity) for day, by_entity in files_by_day.items()}, occupied
     ):
-        paths = tuple(
-            path
-            for day in sorted(files_by_day)
-            if first <= day <= last
-            for entity in sorted(files_by_day[day])
-            for path in files_by_day[day][entity]
-        )
+        paths = files_of_range(files_by_day, first, last)
         requests.append(
             PlannedRequest(
                 run_key=_run_key(f"landing:{first}:{last}", paths, remembered),
@@ -195,20 +251,19 @@ def plan_tick(
                 files=paths,
             )
         )
-    if unplaceable:
-        requests.append(
-            PlannedRequest(
-                run_key=_run_key("unplaceable", tuple(unplaceable), remembered),
-                first_day=None,
-                last_day=None,
-                asset_keys=(UNPLACEABLE_FILES_KEY,),
-                files=tuple(unplaceable),
-            )
-        )
-    for request in requests:
-        for path in request.files:
-            remembered[path].requested_sha256 = remembered[path].sha256
-    return requests, Cursor(remembered)
+    return requests
+
+
+def _unplaceable_request(
+    unplaceable: list[str], remembered: dict[str, Remembered]
+) -> PlannedRequest:
+    return PlannedRequest(
+        run_key=_run_key("unplaceable", tuple(unplaceable), remembered),
+        first_day=None,
+        last_day=None,
+        asset_keys=(UNPLACEABLE_FILES_KEY,),
+        files=tuple(unplaceable),
+    )
 
 
 def group_into_ranges(

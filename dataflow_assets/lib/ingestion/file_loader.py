@@ -423,6 +423,10 @@ def _loaded_under_own_path(
     )
 
 
+# Who keeps a repeated key, as the reasons tell the person fixing the file.
+_KEY_RULE = "a key belongs to the first business day that carried it (then the first file and line)"
+
+
 def _reject_rule_breakers(
     connection: duckdb.DuckDBPyConnection,
     entity: Entity,
@@ -445,11 +449,7 @@ def _reject_rule_breakers(
     whose hash repeats are compared and ranked.
     """
     table = f"raw.{entity.name}"
-    keys = ", ".join(f'"{k}"' for k in entity.primary_key)
-    key_text = _key_text(entity, "")
-    key_label = "/".join(entity.primary_key)
-    in_load = f"_business_date between '{start}' and '{end}'"
-    rule = "a key belongs to the first business day that carried it (then the first file and line)"
+    in_load = _in_load_sql(start, end)
     # Rows breaking a type or business rule never reached raw (validation.row_reason_sql), so
     # they never claim a key.
     connection.execute(
@@ -458,16 +458,44 @@ def _reject_rule_breakers(
     )
     connection.execute(
         f"create or replace temp table repeated_hashes as "
-        f"select hash({keys}) as key_hash from {table} where {in_load} "
+        f"select hash({_key_columns(entity)}) as key_hash from {table} where {in_load} "
         "group by 1 having count(*) > 1"
     )
+    connection.execute(f"insert into rule_rejects {_repeats_in_load_sql(entity, in_load)}", [order])
+    other_days = connection.execute(
+        f"select count(*) from (select 1 from {table} where not ({in_load}) limit 1)"
+    ).fetchone()[0]
     connection.execute(
-        f"""
-        insert into rule_rejects
+        f"create or replace temp table cross_day as "
+        f"{_other_days_sharing_keys_sql(entity, in_load, bool(other_days))}"
+    )
+    connection.execute(f"insert into rule_rejects {_repeats_of_earlier_days_sql(entity, in_load)}")
+    _move_rule_rejects(connection, entity, in_load)
+    return _demote_later_repeats(connection, entity, in_load, load_id)
+
+
+def _in_load_sql(start: dt.date, end: dt.date) -> str:
+    """SQL true for a row of the business days [start, end] this load replaces."""
+    return f"_business_date between '{start}' and '{end}'"
+
+
+def _key_columns(entity: Entity) -> str:
+    return ", ".join(f'"{k}"' for k in entity.primary_key)
+
+
+def _repeats_in_load_sql(entity: Entity, in_load: str) -> str:
+    """Rows of the load repeating a key the load carries first (``rule_rejects`` columns).
+
+    The first claim is the earliest business day, then the file first in the ``?`` list of
+    sha256 (name order), then the first line; only keys whose hash is in ``repeated_hashes``
+    are ranked.
+    """
+    keys = _key_columns(entity)
+    return f"""
         select _file_sha256, _line_number,
-            '{key_label} ' || {key_text} ||
+            '{"/".join(entity.primary_key)} ' || {_key_text(entity, "")} ||
             ' appears more than once: it is already on line ' || first_line || ' of ' ||
-            coalesce(p.path, first_sha) || ' (business date ' || first_date || '); {rule}, '
+            coalesce(p.path, first_sha) || ' (business date ' || first_date || '); {_KEY_RULE}, '
             || 'so this repeat is not loaded: remove it from this file'
         from (
             select *,
@@ -475,7 +503,7 @@ def _reject_rule_breakers(
                 first_value(_line_number) over w as first_line,
                 first_value(_business_date) over w as first_date,
                 row_number() over w as occurrence
-            from {table}
+            from raw.{entity.name}
             where {in_load} and hash({keys}) in (select key_hash from repeated_hashes)
             window w as (
                 partition by {keys}
@@ -483,31 +511,34 @@ def _reject_rule_breakers(
             )
         ) left join file_paths p on p.sha256 = first_sha
         where occurrence > 1
-        """,
-        [order],
-    )
-    # Rows of other days holding a key of this load: built from this load's keys, so a day's load
-    # against years of history hashes one day, and skipped when no other day is loaded.
-    other_days = connection.execute(
-        f"select count(*) from (select 1 from {table} where not ({in_load}) limit 1)"
-    ).fetchone()[0]
-    connection.execute(
-        f"""
-        create or replace temp table cross_day as
+    """
+
+
+def _other_days_sharing_keys_sql(entity: Entity, in_load: str, other_days_loaded: bool) -> str:
+    """Rows of days outside the load holding a key of the load.
+
+    Built from the load's keys, so a day's load against years of history hashes one day; with
+    no other day loaded the table is not even scanned.
+    """
+    table, keys = f"raw.{entity.name}", _key_columns(entity)
+    return f"""
         select * from {table}
-        where {"true" if other_days else "false"} and not ({in_load})
+        where {"true" if other_days_loaded else "false"} and not ({in_load})
           and hash({keys}) in (select hash({keys}) from {table} where {in_load})
-        """
-    )
-    connection.execute(
-        f"""
-        insert into rule_rejects
+    """
+
+
+def _repeats_of_earlier_days_sql(entity: Entity, in_load: str) -> str:
+    """Rows of the load whose key ``cross_day`` holds for an earlier business day
+    (``rule_rejects`` columns), the reason naming that day and its file."""
+    keys = _key_columns(entity)
+    return f"""
         select loaded._file_sha256, loaded._line_number,
-            '{key_label} ' || {_key_text(entity, "loaded.")} ||
+            '{"/".join(entity.primary_key)} ' || {_key_text(entity, "loaded.")} ||
             ' was already loaded for business date ' || earlier.loaded_for ||
-            ' (' || coalesce(p.path, earlier.sha256) || '); {rule}, '
+            ' (' || coalesce(p.path, earlier.sha256) || '); {_KEY_RULE}, '
             || 'so remove the repeat from this file'
-        from {table} as loaded
+        from raw.{entity.name} as loaded
         join (
             select {keys}, min(_business_date) as loaded_for,
                 arg_min(_file_sha256, _business_date) as sha256
@@ -515,8 +546,12 @@ def _reject_rule_breakers(
         ) as earlier using ({keys})
         left join file_paths p on p.sha256 = earlier.sha256
         where loaded.{in_load} and earlier.loaded_for < loaded._business_date
-        """
-    )
+    """
+
+
+def _move_rule_rejects(connection: duckdb.DuckDBPyConnection, entity: Entity, in_load: str) -> None:
+    """Move the rows ``rule_rejects`` names from raw to ``load_rejects``, one reason a row."""
+    table = f"raw.{entity.name}"
     connection.execute(
         f"""
         insert into load_rejects
@@ -532,7 +567,6 @@ def _reject_rule_breakers(
         f"delete from {table} where {in_load} and (_file_sha256, _line_number) in "
         "(select (_file_sha256, _line_number) from rule_rejects)"
     )
-    return _demote_later_repeats(connection, entity, in_load, load_id)
 
 
 def _demote_later_repeats(
@@ -543,8 +577,7 @@ def _demote_later_repeats(
     Their files' ledger rows are updated in the same transaction, so rows read = loaded +
     rejected keeps holding for them.
     """
-    table = f"raw.{entity.name}"
-    keys = ", ".join(f'"{k}"' for k in entity.primary_key)
+    table, keys = f"raw.{entity.name}", _key_columns(entity)
     key_label = "/".join(entity.primary_key)
     connection.execute(
         f"""

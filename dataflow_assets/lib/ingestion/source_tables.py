@@ -286,8 +286,40 @@ def replace_snapshot(
     """Swap ``raw.<entity>`` for the valid rows of ``batches`` (rejected keys keep their previous
     row) and record the extract and its rejected rows in the audit tables, in one transaction."""
     table, building = f"raw.{entity.name}", f"raw.{entity.name}__building"
-    columns = entity.column_names
-    text_columns = ", ".join(f'"{c}" VARCHAR' for c in columns)
+    rows_read = _stage_extract(connection, entity, batches)
+    extract_sha256 = _validate_extract(connection, entity)
+    connection.execute("create schema if not exists raw")
+    ensure_source_audit_tables(connection)
+    _build_valid_rows(connection, entity, building)
+    kept = _keep_previous_rows_of_rejected_keys(connection, entity, table, building)
+    rejected = connection.execute(
+        "select _row_number, _row_key, array_to_string(_problems, '; ') from validated "
+        "where len(_problems) > 0 order by _row_number"
+    ).fetchall()
+    connection.execute("begin transaction")
+    connection.execute(f"drop table if exists {table}")
+    connection.execute(f"alter table {building} rename to {entity.name}")
+    _record_extract(connection, entity, extract_sha256, rows_read, len(rejected), kept, load_id)
+    connection.execute("commit")
+    rows_in_snapshot = connection.execute(f"select count(*) from {table}").fetchone()[0]
+    connection.execute("drop table validated")
+    connection.execute("drop table source_rows")
+    return SnapshotOutcome(
+        extract_sha256=extract_sha256,
+        rows_read=rows_read,
+        rows_loaded=rows_read - len(rejected),
+        rows_rejected=len(rejected),
+        rows_kept_from_previous=kept,
+        rows_in_snapshot=rows_in_snapshot,
+        rejected_examples=rejected_examples(rejected),
+    )
+
+
+def _stage_extract(
+    connection: duckdb.DuckDBPyConnection, entity: Entity, batches: Iterator["pa.Table"]
+) -> int:
+    """Append the extract's batches to the temp table ``source_rows``; returns rows read."""
+    text_columns = ", ".join(f'"{c}" VARCHAR' for c in entity.column_names)
     connection.execute(
         f"create or replace temp table source_rows (_row_number BIGINT, {text_columns})"
     )
@@ -297,29 +329,40 @@ def replace_snapshot(
         connection.register("source_batch", batch)
         connection.execute("insert into source_rows select * from source_batch")
         connection.unregister("source_batch")
+    return rows_read
+
+
+def _validate_extract(connection: duckdb.DuckDBPyConnection, entity: Entity) -> str:
+    """Validate ``source_rows`` into the temp table ``validated``; returns the extract's sha256."""
     connection.execute(f"create or replace temp table validated as {validation_sql(entity)}")
-    extract_sha256 = connection.execute(
+    return connection.execute(
         "select coalesce(sha256(string_agg(_raw_row, chr(10) order by _row_number)), sha256('')) "
         "from validated"
     ).fetchone()[0]
 
+
+def _build_valid_rows(connection: duckdb.DuckDBPyConnection, entity: Entity, building: str) -> None:
+    """The new snapshot beside the old one: ``building`` with the extract's valid rows, typed."""
     typed = ", ".join(f'"{c}" {t}' for c, t in entity.columns.items())
-    typed_values = ", ".join(f'"_typed_{c}"' for c in columns)
-    connection.execute("create schema if not exists raw")
-    ensure_source_audit_tables(connection)
+    typed_values = ", ".join(f'"_typed_{c}"' for c in entity.column_names)
     connection.execute(f"create or replace table {building} ({typed}, _loaded_at TIMESTAMPTZ)")
     connection.execute(
         f"insert into {building} select {typed_values}, now() from validated "
         "where len(_problems) = 0"
     )
-    kept = _keep_previous_rows_of_rejected_keys(connection, entity, table, building)
-    rejected = connection.execute(
-        "select _row_number, _row_key, array_to_string(_problems, '; ') from validated "
-        "where len(_problems) > 0 order by _row_number"
-    ).fetchall()
-    connection.execute("begin transaction")
-    connection.execute(f"drop table if exists {table}")
-    connection.execute(f"alter table {building} rename to {entity.name}")
+
+
+def _record_extract(
+    connection: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    extract_sha256: str,
+    rows_read: int,
+    rows_rejected: int,
+    rows_kept: int,
+    load_id: str,
+) -> None:
+    """Record the extract as the table's current snapshot, with its rejected rows (replacing
+    those of an earlier snapshot of the same extract)."""
     connection.execute(
         "delete from audit.rejected_source_rows where source_table = ? and extract_sha256 = ?",
         [entity.name, extract_sha256],
@@ -349,27 +392,18 @@ def replace_snapshot(
             entity.name,
             extract_sha256,
             rows_read,
-            rows_read - len(rejected),
-            len(rejected),
-            kept,
+            rows_read - rows_rejected,
+            rows_rejected,
+            rows_kept,
             load_id,
         ],
     )
-    connection.execute("commit")
-    rows_in_snapshot = connection.execute(f"select count(*) from {table}").fetchone()[0]
-    connection.execute("drop table validated")
-    connection.execute("drop table source_rows")
-    return SnapshotOutcome(
-        extract_sha256=extract_sha256,
-        rows_read=rows_read,
-        rows_loaded=rows_read - len(rejected),
-        rows_rejected=len(rejected),
-        rows_kept_from_previous=kept,
-        rows_in_snapshot=rows_in_snapshot,
-        rejected_examples=[
-            f"row {row} ({key}): {reason}" for row, key, reason in rejected[:EXAMPLES_SHOWN]
-        ],
-    )
+
+
+def rejected_examples(rejected: list[tuple[int, str, str]]) -> list[str]:
+    """The first ``EXAMPLES_SHOWN`` rejected rows (row number, key, reason) as a person reads
+    them in the run's metadata."""
+    return [f"row {row} ({key}): {reason}" for row, key, reason in rejected[:EXAMPLES_SHOWN]]
 
 
 def _keep_previous_rows_of_rejected_keys(
