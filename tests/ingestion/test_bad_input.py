@@ -17,39 +17,9 @@ import pytest
 from dataflow_assets.defs.landing.checks import reconciliation_problems_sql
 from dataflow_assets.lib.contract import ITEMS, ORDERS
 from dataflow_assets.lib.ingestion import landing
-from dataflow_assets.lib.ingestion.file_loader import load_landing_range
+from tests.ingestion.landed_files import DAY, HEADER, drop, load, order_line
 
-HEADER = "id,customer,ordered_at,store_id,subtotal,tax_paid,order_total"
-DAY = dt.date(2024, 3, 5)
 BIGINT_MAX = 2**63 - 1
-
-
-def order_line(order_id: str, at: str = "2024-03-05T08:15:00", subtotal=1100, tax=66, total=1166):
-    return f"{order_id},cust-1,{at},store-1,{subtotal},{tax},{total}"
-
-
-@pytest.fixture
-def zone(tmp_path: Path) -> Path:
-    (tmp_path / "landing" / "orders").mkdir(parents=True)
-    return tmp_path / "landing"
-
-
-@pytest.fixture
-def warehouse(tmp_path: Path):
-    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    yield connection
-    connection.close()
-
-
-def drop(zone: Path, name: str, lines: list[str], entity: str = "orders") -> Path:
-    path = zone / entity / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-def load(warehouse, zone, start=DAY, end=DAY, entity=ORDERS):
-    return load_landing_range(warehouse, zone, entity, start, end, load_id="test-load")
 
 
 def outcome_of(result, relative_path: str):
