@@ -3,7 +3,7 @@
 sqlfluff (``make lint``) renders the models with its jinja templater, offline and without parsing
 the project; this package, its ``library_path``, fills in what dbt would provide so the SQL it
 lints is the SQL dbt runs: ``var`` with the vars of ``dbt_project.yml``, the ``dbt.*`` cross-database
-macros for DuckDB, ``modules.datetime``, ``exceptions`` and ``flags``.
+macros for DuckDB, ``env_var`` (its default), ``modules.datetime``, ``exceptions`` and ``flags``.
 """
 
 import datetime
@@ -21,6 +21,13 @@ _PROJECT_VARS: dict[str, Any] = (
 def var(name: str, default: Any = None) -> Any:
     """dbt's ``var``: the project's value, else the default."""
     return _PROJECT_VARS.get(name, default)
+
+
+def env_var(name: str, default: str | None = None) -> str:
+    """dbt's ``env_var``: the default, so the linted SQL does not depend on the shell it runs in."""
+    if default is None:
+        raise ValueError(f"env_var({name!r}) has no default; sqlfluff cannot render it")
+    return default
 
 
 def _raise_compiler_error(message: str) -> None:
