@@ -92,6 +92,7 @@ def report(direct_wall: float, direct: dict, dagster_wall: float, dagster: dict)
     print(
         f"ratio backfill / unpartitioned build: {ratio:.2f} (target <= {TARGET_RATIO}: {verdict})"
     )
+    print(f"RESULT bench_backfill ratio={ratio:.2f}")
     print(f"\nthe backfill's {dagster_wall - direct_wall:.1f} s extra, by where it went:")
     print_split(split, dagster["imports"])
     for run in dagster["runs"]:

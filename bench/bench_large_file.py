@@ -99,6 +99,10 @@ def main() -> int:
         )
     print(f"throughput ours / bare: {bare['seconds'] / ours['seconds']:.2f}  (target >= 0.8)")
     print(f"peak memory ours / bare: {ours['peak_mb'] / bare['peak_mb']:.2f}  (target <= 1.5)")
+    print(
+        f"RESULT bench_large_file ratio={bare['seconds'] / ours['seconds']:.2f} "
+        f"memory={ours['peak_mb'] / bare['peak_mb']:.2f}"
+    )
     return 0
 
 

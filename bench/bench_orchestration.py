@@ -98,6 +98,7 @@ def report(direct_wall: float, direct: dict, dagster_wall: float, dagster: dict)
         f"ratio Dagster / direct (same work, other assets left out): {ratio:.2f}"
         f" (target <= {TARGET_RATIO}: {verdict})"
     )
+    print(f"RESULT bench_orchestration ratio={ratio:.2f}")
     print(f"\nDagster's {compared - direct_wall:.1f} s extra, by where it went:")
     print_split(split, dagster["imports"])
     print(f"\n{'run':62} {'wall s':>7} {'events':>7}")
