@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from ml_assets.segmentation import (
+    MART_COLUMNS,
     TOO_FEW_ORDERS_SEGMENT,
     NotEnoughCustomers,
     customer_features,
@@ -12,20 +13,8 @@ from ml_assets.segmentation import (
 )
 from tests.ml.synthetic import planted_customers
 
-HABIT_COLUMNS = [
-    "count_lifetime_orders",
-    "avg_order_value",
-    "lifetime_spend",
-    "avg_items_per_order",
-    "drink_item_share",
-    "morning_order_share",
-    "midday_order_share",
-    "afternoon_order_share",
-    "weekend_order_share",
-    "summer_order_share",
-    "tenure_days",
-    "days_since_last_order",
-]
+# Every behaviour column of dim_customers the segmentation reads (not the key or the flag).
+HABIT_COLUMNS = [c for c in MART_COLUMNS if c not in ("customer_id", "is_unknown_member")]
 
 
 def small_chain():
