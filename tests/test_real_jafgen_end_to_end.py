@@ -13,11 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 from dagster import AssetCheckKey, AssetKey, DagsterInstance, RunsFilter
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-)
 
+from dataflow_assets.lib.partitions import partition_range_of
 from tests.conftest import _jafgen_command
 
 REPO = Path(__file__).resolve().parent.parent
@@ -125,12 +122,8 @@ def test_misnamed_files_are_quarantined_and_the_run_covers_only_the_dumps_days(h
     ((first, last),) = query(
         home, "select min(_business_date), max(_business_date) from raw.orders"
     )
-    ranged = {
-        (run.tags[ASSET_PARTITION_RANGE_START_TAG], run.tags[ASSET_PARTITION_RANGE_END_TAG])
-        for run in instance.get_runs(RunsFilter())
-        if ASSET_PARTITION_RANGE_START_TAG in run.tags
-    }
-    assert ranged == {(first.isoformat(), last.isoformat())}
+    ranges = {partition_range_of(run.tags) for run in instance.get_runs(RunsFilter())}
+    assert ranges - {None} == {(first, last)}
 
 
 def test_every_ml_table_is_built_and_the_forecast_is_published_or_says_why_not(home, instance):

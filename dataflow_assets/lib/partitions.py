@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from dagster import DailyPartitionsDefinition, TimeWindow
 from dagster._core.storage.tags import (
@@ -29,3 +30,13 @@ def partition_range_tags(first: dt.date, last: dt.date) -> dict[str, str]:
         ASSET_PARTITION_RANGE_START_TAG: first.isoformat(),
         ASSET_PARTITION_RANGE_END_TAG: last.isoformat(),
     }
+
+
+def partition_range_of(tags: Mapping[str, str]) -> tuple[dt.date, dt.date] | None:
+    """The business days [first, last] a run's range tags name; None for a run without them."""
+    if ASSET_PARTITION_RANGE_START_TAG not in tags:
+        return None
+    return (
+        dt.date.fromisoformat(tags[ASSET_PARTITION_RANGE_START_TAG]),
+        dt.date.fromisoformat(tags[ASSET_PARTITION_RANGE_END_TAG]),
+    )

@@ -300,11 +300,6 @@ def test_a_day_of_another_entity_set_joins_the_range_when_nothing_else_is_reload
 
 
 def test_sensor_requests_a_burst_as_one_run_over_the_partition_range(tmp_path, monkeypatch):
-    from dagster._core.storage.tags import (
-        ASSET_PARTITION_RANGE_END_TAG,
-        ASSET_PARTITION_RANGE_START_TAG,
-    )
-
     monkeypatch.setenv("DATAFLOW_LANDING_DIR", str(tmp_path / "landing"))
     monkeypatch.setenv("DATAFLOW_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
     days = [dt.date.today() - dt.timedelta(days=n) for n in range(5, 0, -1)]
@@ -314,8 +309,9 @@ def test_sensor_requests_a_burst_as_one_run_over_the_partition_range(tmp_path, m
         result = landing_zone_sensor(build_sensor_context(instance=instance))
     (request,) = result.run_requests
     assert request.partition_key is None
-    assert request.tags[ASSET_PARTITION_RANGE_START_TAG] == days[0].isoformat()
-    assert request.tags[ASSET_PARTITION_RANGE_END_TAG] == days[-1].isoformat()
+    # Dagster's documented range tags, spelled out: what a single-run backfill reads.
+    assert request.tags["dagster/asset_partition_range_start"] == days[0].isoformat()
+    assert request.tags["dagster/asset_partition_range_end"] == days[-1].isoformat()
     assert request.asset_selection == [AssetKey(["raw", "orders"])]
 
 

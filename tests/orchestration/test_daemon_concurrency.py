@@ -24,13 +24,10 @@ from dagster import (
     RunsFilter,
     build_sensor_context,
 )
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-)
 
 from dataflow_assets.defs.landing.sensors import landing_zone_sensor
 from dataflow_assets.lib.ingestion.landing import days_in_range
+from dataflow_assets.lib.partitions import partition_range_of
 from tests.orchestration.conftest import generate, start_deployment, stop
 
 DAYS = 60
@@ -59,10 +56,8 @@ def days_of(run) -> set[str]:
     """The business days a run covered: its partition, or its partition range."""
     if "dagster/partition" in run.tags:
         return {run.tags["dagster/partition"]}
-    if ASSET_PARTITION_RANGE_START_TAG in run.tags:
-        first = dt.date.fromisoformat(run.tags[ASSET_PARTITION_RANGE_START_TAG])
-        last = dt.date.fromisoformat(run.tags[ASSET_PARTITION_RANGE_END_TAG])
-        return {day.isoformat() for day in days_in_range(first, last)}
+    if days := partition_range_of(run.tags):
+        return {day.isoformat() for day in days_in_range(*days)}
     return set()
 
 
