@@ -3,8 +3,10 @@
 Definitions load ``dbt_project/target/manifest.json``, written by ``dbt parse`` in the make
 targets and the Dockerfile; nothing here runs dbt at import time.
 
-Two definitions share one translator: the event facts (incremental models tagged ``partitioned``),
-on the same daily partitions as the raw landing assets, and every other model and snapshot. A
+Three definitions share one translator: the event facts (incremental models tagged ``partitioned``),
+on the same daily partitions as the raw landing assets; the unpartitioned models that read the facts
+or the ML outputs back (``DOWNSTREAM_MODELS``), which can only build after them; and every other
+model and snapshot. A
 partition range reaches dbt as two environment variables (``partition_window_env``), and the facts
 replace exactly those business days. A full refresh rebuilds the facts from all raw data: run config
 ``{"full_refresh": true}`` or the run tag ``dataflow/dbt_full_refresh=true`` (docs/dbt.md).
@@ -46,6 +48,11 @@ from dataflow_assets.lib.warehouse import DUCKDB_POOL, Warehouse
 
 # dbt selector of the incremental facts that Dagster partitions by business day.
 PARTITIONED_MODELS = "tag:partitioned"
+# dbt selector of the unpartitioned models that read the facts or the ML outputs (raw -> dbt -> ML
+# -> dbt): the segments dimension and MetricFlow's time spine. Their own definition: inside the
+# other models' op they made a whole graph's run invoke that op twice, once before the facts and
+# ML and once after them, rebuilding every dimension again for two models.
+DOWNSTREAM_MODELS = f"{PARTITIONED_MODELS}+ source:ml+"
 # Run tag that turns a run of the partitioned facts into `dbt build --full-refresh`: backfills
 # launched from the UI take tags, not run config.
 FULL_REFRESH_TAG = "dataflow/dbt_full_refresh"
@@ -284,7 +291,7 @@ def build_dbt_assets() -> AssetsDefinition:
     @dbt_assets(
         manifest=_manifest_path(),
         project=dbt_project(),
-        exclude=PARTITIONED_MODELS,
+        exclude=DOWNSTREAM_MODELS,
         name="dbt_models",
         dagster_dbt_translator=DataflowDbtTranslator(),
         pool=DUCKDB_POOL,
@@ -295,6 +302,27 @@ def build_dbt_assets() -> AssetsDefinition:
         yield from _run_dbt(context, dbt, warehouse, dbt_build_args(), window=None)
 
     return dbt_models
+
+
+@functools.cache
+def build_downstream_dbt_assets() -> AssetsDefinition:
+    """The unpartitioned models that read the facts or the ML outputs (segments, time spine)."""
+
+    @dbt_assets(
+        manifest=_manifest_path(),
+        project=dbt_project(),
+        select=DOWNSTREAM_MODELS,
+        exclude=PARTITIONED_MODELS,
+        name="dbt_downstream_models",
+        dagster_dbt_translator=DataflowDbtTranslator(),
+        pool=DUCKDB_POOL,
+    )
+    def dbt_downstream_models(
+        context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
+    ) -> Iterator[Any]:
+        yield from _run_dbt(context, dbt, warehouse, dbt_build_args(), window=None)
+
+    return dbt_downstream_models
 
 
 @functools.cache
@@ -339,5 +367,6 @@ def dbt_model_key(model: str) -> AssetKey:
 
 
 def dbt_asset_definitions() -> list[AssetsDefinition]:
-    """The dbt project's asset definitions: partitioned facts and everything else, apart."""
-    return [build_dbt_assets(), build_partitioned_dbt_assets()]
+    """The dbt project's asset definitions: everything upstream of the facts, the facts, and
+    the models downstream of the facts or the ML outputs."""
+    return [build_dbt_assets(), build_downstream_dbt_assets(), build_partitioned_dbt_assets()]

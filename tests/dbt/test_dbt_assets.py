@@ -1,4 +1,4 @@
-"""The dbt project as Dagster sees it: two definitions, one translator, the platform's policies."""
+"""The dbt project as Dagster sees it: three definitions, one translator, the platform's policies."""
 
 import pytest
 from dagster import AssetKey, BackfillPolicy
@@ -6,6 +6,7 @@ from dagster import AssetKey, BackfillPolicy
 from dataflow_assets.lib.dbt import (
     DbtBuildConfig,
     build_dbt_assets,
+    build_downstream_dbt_assets,
     build_partitioned_dbt_assets,
     dbt_asset_definitions,
 )
@@ -48,7 +49,28 @@ def test_dimensions_staging_and_snapshots_are_unpartitioned_apart(unpartitioned)
         "staging/snp_shop__products",
     } <= keys
     assert not keys & {key.to_user_string() for key in EVENT_FACTS}
-    assert dbt_asset_definitions() == [unpartitioned, build_partitioned_dbt_assets()]
+    assert dbt_asset_definitions() == [
+        unpartitioned,
+        build_downstream_dbt_assets(),
+        build_partitioned_dbt_assets(),
+    ]
+
+
+def test_models_reading_facts_or_ml_build_in_their_own_step(unpartitioned, partitioned):
+    # In the other models' op, these made every whole-graph run invoke that op twice (before the
+    # facts and ML for the dimensions, after them for these models).
+    downstream = build_downstream_dbt_assets()
+    segments = AssetKey(["marts", "dim_customer_segments"])
+    spine = AssetKey(["marts", "metricflow_time_spine"])
+    assert set(downstream.keys) == {segments, spine}
+    assert downstream.partitions_def is None
+    assert AssetKey(["ml", "customer_segments"]) in downstream.asset_deps[segments]
+    assert AssetKey(["marts", "fct_orders"]) in downstream.asset_deps[spine]
+    # What the other unpartitioned models read is neither a fact nor an ML output.
+    read_by_the_rest = {dep for deps in unpartitioned.asset_deps.values() for dep in deps}
+    assert not read_by_the_rest & set(partitioned.keys)
+    assert not {key for key in read_by_the_rest if key.path[0] == "ml"}
+    assert not set(downstream.keys) & (set(unpartitioned.keys) | set(partitioned.keys))
 
 
 def test_intermediate_models_are_compiled_into_the_marts_not_assets(unpartitioned, partitioned):
