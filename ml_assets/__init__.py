@@ -6,8 +6,9 @@
   (``ml.forecast_backtest``) and, if it beats the seasonal-naive baseline, the next 14 days per
   store (``ml.revenue_forecast``) from ``marts.fct_daily_store_sales``.
 
-Pure logic lives in ``segmentation.py`` and ``forecasting.py``; the asset modules only read,
-call it, write and report. scikit-learn is imported inside asset bodies, never at load time.
+Pure logic lives in ``segmentation.py`` and ``forecasting.py``, and when to refit rather than
+score with the stored model in ``cadence.py`` (weekly, on Sunday's data); the asset modules only
+read, call it, write and report. scikit-learn is imported inside asset bodies, never at load time.
 """
 
 from ml_assets.checks import ml_asset_checks

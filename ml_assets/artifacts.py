@@ -2,7 +2,8 @@
 
 Every fit writes ``<version>.joblib`` (the fitted objects, loadable with ``joblib.load``) and
 ``<version>.json`` (a model card a person can read: data window, metrics, choices, library
-versions). Versions sort by time, so the newest is the last file name.
+versions). Versions sort by time, so the newest is the last file name: the model a day is scored
+with until the next refit (``ml_assets/cadence.py``).
 """
 
 from __future__ import annotations
@@ -52,3 +53,14 @@ def save_artifact(
     full_card = {"model": model_name, "version": version, **card, "libraries": _library_versions()}
     (folder / f"{version}.json").write_text(json.dumps(full_card, indent=2, default=str) + "\n")
     return path
+
+
+def latest_artifact(
+    model_name: str, root: Path | None = None
+) -> tuple[Path, dict[str, Any]] | None:
+    """The newest ``<version>.joblib`` of a model and its contents; None when it was never fitted."""
+    folder = (root or settings.artifacts_dir()) / model_name
+    paths = sorted(folder.glob("*.joblib"))
+    if not paths:
+        return None
+    return paths[-1], joblib.load(paths[-1])

@@ -1,5 +1,7 @@
 """The customer segmentation assets: ``marts.dim_customers`` in, ``ml.customer_segments`` and
-``ml.segment_profiles`` out, with the fitted pipeline saved as a versioned artifact."""
+``ml.segment_profiles`` out. Every run assigns every customer; the model is refitted weekly (or
+when forced, or when the customers moved) and saved as a versioned artifact
+(``ml_assets/cadence.py``)."""
 
 from typing import TYPE_CHECKING, Any
 
@@ -14,8 +16,11 @@ from dagster import (
 
 from dataflow_assets.lib.dbt import dbt_model_key
 from dataflow_assets.lib.warehouse import DUCKDB_POOL, Warehouse
+from ml_assets.cadence import RefitConfig, StoredFit, refit_decision, wants_refit
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     import pandas as pd
 
     from ml_assets.segmentation import SegmentationResult
@@ -57,46 +62,86 @@ SEED = 42
     pool=DUCKDB_POOL,
     can_subset=False,
 )
-def customer_segments(context: AssetExecutionContext, warehouse: Warehouse):
-    """Compare KMeans and a Gaussian mixture over k, keep the best, name and publish segments."""
+def customer_segments(context: AssetExecutionContext, warehouse: Warehouse, config: RefitConfig):
+    """Assign every customer to a segment; on the weekly refit day (or when forced or the
+    customers moved) first compare KMeans and a Gaussian mixture over k and keep the best."""
     # scikit-learn takes seconds to import; loading definitions (UI, sensors, CLI) should not.
-    from ml_assets.artifacts import artifact_version, save_artifact
+    from ml_assets.artifacts import artifact_version, latest_artifact, save_artifact
     from ml_assets.segmentation import (
         FEATURES,
         NotEnoughCustomers,
+        assign_segments,
         candidates_table,
         customer_features,
-        fit_segments,
+        describable,
+        fit_segment_model,
+        last_order_day,
+        population_shift,
+        segmentation_method,
     )
 
     with warehouse.connect(read_only=True) as connection:
         customers = connection.execute("select * from marts.dim_customers").df()
     features = customer_features(customers)
+    stored = latest_artifact("customer_segments")
+    artifact, fitted = stored if stored else (None, {})
+    # Artifacts from before the cadence hold only the pipeline: they cannot assign, so they refit.
+    previous = StoredFit.from_artifact(fitted) if "segment_model" in fitted else None
     try:
-        result = fit_segments(features, seed=SEED)
+        data_through = last_order_day(customers)
+        clustered = int(describable(features).sum())
+        decision = refit_decision(
+            previous,
+            data_through,
+            segmentation_method(SEED),
+            forced=wants_refit(config.refit, context.run.tags),
+            inputs_changed=(
+                population_shift(fitted["clustered_customers"], clustered) if previous else None
+            ),
+        )
+        model = (
+            fit_segment_model(features, seed=SEED) if decision.refit else fitted["segment_model"]
+        )
     except NotEnoughCustomers as few:
         # A young data set is not an error; nothing is published until it can be judged.
         context.log.warning(f"Segments not refitted: {few}")
         return
-    version = artifact_version(context.run.run_id)
+    version = artifact_version(context.run.run_id) if decision.refit else fitted["version"]
+    trained_through = data_through if decision.refit else previous.trained_through
+    result = assign_segments(features, model)
     assignments = result.assignments.assign(model_version=version)
     profiles = result.profiles.assign(model_version=version)
     _write_segments(warehouse, assignments, profiles)
 
     candidates = candidates_table(result.candidates, result.choice.candidate)
-    artifact = save_artifact(
-        "customer_segments",
-        version,
-        fitted={"pipeline": result.pipeline, "features": list(FEATURES), "seed": SEED},
-        card=_model_card(result, candidates, assignments, profiles),
-    )
-    context.log.info(f"Segmentation: {result.choice.reason}")
+    if decision.refit:
+        artifact = save_artifact(
+            "customer_segments",
+            version,
+            fitted={
+                "pipeline": model.pipeline,
+                "features": list(FEATURES),
+                "seed": SEED,
+                "segment_model": model,
+                "trained_through": trained_through,
+                "clustered_customers": model.clustered_customers,
+                "method": segmentation_method(SEED),
+            },
+            card=_model_card(result, candidates, assignments, profiles, trained_through),
+        )
+    context.log.info(f"Segmentation ({decision.reason}): {result.choice.reason}")
+    cadence = {
+        "model_version": version,
+        "refit": decision.refit,
+        "refit_reason": decision.reason,
+        "trained_through": str(trained_through),
+    }
     yield MaterializeResult(
         asset_key=CUSTOMER_SEGMENTS,
         metadata={
             **_segments_metadata(result, candidates, assignments),
             "segment_profiles": MetadataValue.md(_profile_chart(profiles, features)),
-            "model_version": version,
+            **cadence,
             "artifact": MetadataValue.path(str(artifact)),
         },
     )
@@ -105,7 +150,7 @@ def customer_segments(context: AssetExecutionContext, warehouse: Warehouse):
         metadata={
             "dagster/row_count": len(profiles),
             "profiles": MetadataValue.md(_profile_table(profiles)),
-            "model_version": version,
+            **cadence,
         },
     )
 
@@ -135,10 +180,12 @@ def _model_card(
     candidates: "pd.DataFrame",
     assignments: "pd.DataFrame",
     profiles: "pd.DataFrame",
+    trained_through: "dt.date",
 ) -> dict[str, Any]:
     """What a reader of the artifact needs: the choice and why, its quality, the segments."""
     chosen = result.choice.candidate
     return {
+        "trained_through": str(trained_through),
         "chosen": {"model": chosen.family, "k": chosen.k},
         "reason": result.choice.reason,
         "silhouette": result.silhouette,

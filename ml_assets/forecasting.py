@@ -6,10 +6,12 @@ to T only, plus what is known about day T+h itself (calendar, the store's age, t
 its target is revenue on T+h divided by the store's level (mean of its last week at T), so one
 model serves stores of every size and a growing store is not capped at what it already sold.
 
-``rolling_origin_backtest`` refits the model at several origins over the last weeks of history
-and scores it against two baselines (seasonal naive: the same weekday in the last week known;
-trailing mean: the store's last 28 days); ``forecast_revenue`` uses a model fitted on everything
-and forecasts the days after the last one, with an interval from the backtest's own errors.
+``rolling_origin_backtest`` refits the model at several origins (Sundays, fixed calendar points)
+over the last weeks of history and scores it against two baselines (seasonal naive: the same
+weekday in the last week known; trailing mean: the store's last 28 days); ``update_backtest``
+does the same but reuses every origin whose data are unchanged since it was stored.
+``forecast_revenue`` uses a model fitted on the history and forecasts the days after the last
+one, with an interval from the backtest's own errors.
 
 Every fit works with the inputs that exist: weather is an optional signal, used only when the
 training window has it for most store-days (``MIN_WEATHER_COVERAGE``), and a feature with no
@@ -19,12 +21,17 @@ value at all in a training window is left out of that fit rather than failing it
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import sklearn
 from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
+
+from ml_assets.cadence import REFIT_WEEKDAY, method_fingerprint
 
 HORIZON_DAYS = 14
 # Weather as the mart gives it; the WMO weather_code is a label derived from these, left out.
@@ -359,10 +366,75 @@ def predict(model: ForecastModel, frame: pd.DataFrame) -> np.ndarray:
 def backtest_origins(
     days: StoreDays, origins: int = BACKTEST_ORIGINS, step: int = BACKTEST_STEP_DAYS
 ) -> np.ndarray:
-    """Origins every ``step`` days, the latest leaving a full horizon of known days after it."""
+    """Origins every ``step`` days on the weekly refit day (Sundays), the latest leaving a full
+    horizon of known days after it.
+
+    Fixed calendar points, not "the last day minus 14": an origin's result then depends only on
+    the data up to its window's end, so a new day adds a new origin once a week and otherwise
+    leaves every stored origin valid (``update_backtest``).
+    """
     latest = days.last_index - HORIZON_DAYS
+    if latest >= 0:
+        latest -= (days.dates[latest].weekday() - REFIT_WEEKDAY) % 7
     chosen = [latest - step * i for i in range(origins)]
     return np.array(sorted(o for o in chosen if o >= MIN_TRAINING_DAYS - 1), dtype=int)
+
+
+def _too_short(days: StoreDays) -> NotEnoughHistory:
+    return NotEnoughHistory(
+        f"History of {len(days.dates)} days is too short for a backtest: it needs "
+        f"{MIN_TRAINING_DAYS + HORIZON_DAYS} days (training plus one {HORIZON_DAYS}-day window), "
+        "and up to 6 more to reach the first Sunday origin."
+    )
+
+
+def _nothing_scored(days: StoreDays) -> NotEnoughHistory:
+    return NotEnoughHistory(
+        f"No backtest origin of the {len(days.dates)} days has both a few weeks of stores' "
+        "sales to train on and a store with a week of history to score: load more history."
+    )
+
+
+def origin_predictions(
+    days: StoreDays, origin: int, seed: int = 42, training: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Refit at one origin on what was known then and predict the next 14 days of every store.
+
+    One row per (store, day) with the actual, the model and both baselines, and whether the fit
+    used the weather features; empty when the origin has too little to fit on or nothing to
+    score. Depends only on the data up to ``origin + HORIZON_DAYS`` (``history_fingerprint``).
+    """
+    scored = examples(days, np.array([origin]), observed_weather=False)
+    scored = scored[
+        (scored["history_days"] >= MIN_HISTORY_DAYS)
+        & scored["actual"].notna()
+        & scored[SEASONAL_NAIVE].notna()
+        & scored[TRAILING_MEAN].notna()
+    ].copy()
+    if not scored.empty:
+        try:
+            model = fit_model(days, int(origin), seed, training)
+        except NotEnoughHistory:
+            scored = scored.iloc[0:0].copy()
+        else:
+            scored[MODEL] = predict(model, scored)
+            scored[WEATHER_KNOWN] = predict(model, with_observed_weather(scored))
+            scored["weather_features_used"] = model.weather_features_used
+    for name in (MODEL, WEATHER_KNOWN, "weather_features_used"):
+        if name not in scored:
+            scored[name] = pd.Series(dtype=float)
+    return pd.DataFrame(
+        {
+            "origin_date": days.dates[scored["origin_index"]].date,
+            "store_id": np.array(days.store_ids, dtype=object)[scored["store_index"]],
+            "store_name": np.array(days.store_names, dtype=object)[scored["store_index"]],
+            "sales_date": days.dates[scored["target_index"]].date,
+            "horizon": scored["horizon"].to_numpy(),
+            "actual": scored["actual"].to_numpy(),
+            **{name: scored[name].to_numpy(dtype=float) for name in MODELS},
+            "weather_features_used": scored["weather_features_used"].to_numpy(dtype=bool),
+        }
+    )
 
 
 def rolling_origin_backtest(
@@ -377,48 +449,153 @@ def rolling_origin_backtest(
     """
     origins = backtest_origins(days) if origins is None else np.asarray(origins, dtype=int)
     if len(origins) == 0:
-        raise NotEnoughHistory(
-            f"History of {len(days.dates)} days is too short for a backtest: it needs "
-            f"{MIN_TRAINING_DAYS + HORIZON_DAYS} days (training plus one {HORIZON_DAYS}-day window)."
-        )
+        raise _too_short(days)
     training = training_examples(days)
-    rows = []
-    for origin in origins:
-        scored = examples(days, np.array([origin]), observed_weather=False)
-        scored = scored[
-            (scored["history_days"] >= MIN_HISTORY_DAYS)
-            & scored["actual"].notna()
-            & scored[SEASONAL_NAIVE].notna()
-            & scored[TRAILING_MEAN].notna()
-        ].copy()
-        if scored.empty:
-            continue
-        try:
-            model = fit_model(days, int(origin), seed, training)
-        except NotEnoughHistory:
-            continue
-        scored[MODEL] = predict(model, scored)
-        scored[WEATHER_KNOWN] = predict(model, with_observed_weather(scored))
-        scored["weather_features_used"] = model.weather_features_used
-        rows.append(scored)
-    if not rows:
-        raise NotEnoughHistory(
-            f"No backtest origin of the {len(days.dates)} days has both a few weeks of stores' "
-            "sales to train on and a store with a week of history to score: load more history."
-        )
-    frame = pd.concat(rows, ignore_index=True)
-    return pd.DataFrame(
+    parts = [origin_predictions(days, int(origin), seed, training) for origin in origins]
+    frame = pd.concat(parts, ignore_index=True)
+    if frame.empty:
+        raise _nothing_scored(days)
+    return frame
+
+
+def history_fingerprint(days: StoreDays, through: int) -> str:
+    """A hash of everything a fit or score up to day index ``through`` reads: the first day, the
+    stores with history by then (ids and names), their revenue, age and weather. Stores that
+    open later do not change it, so a new store leaves older backtest origins valid."""
+    rows = slice(0, through + 1)
+    present = np.flatnonzero(np.isfinite(days.revenue[rows]).any(axis=0))
+    digest = hashlib.sha256(str(days.dates[0].date()).encode())
+    for store in present:
+        digest.update(f"|{days.store_ids[store]}|{days.store_names[store]}".encode())
+    for matrix in (days.revenue, days.store_age, *(days.weather[name] for name in WEATHER)):
+        digest.update(np.ascontiguousarray(matrix[rows][:, present]).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def forecast_method(seed: int = 42) -> str:
+    """The id of how the forecast and its backtest are made: a change to any of these refits."""
+    return method_fingerprint(
         {
-            "origin_date": days.dates[frame["origin_index"]].date,
-            "store_id": np.array(days.store_ids)[frame["store_index"]],
-            "store_name": np.array(days.store_names)[frame["store_index"]],
-            "sales_date": days.dates[frame["target_index"]].date,
-            "horizon": frame["horizon"].to_numpy(),
-            "actual": frame["actual"].to_numpy(),
-            **{name: frame[name].to_numpy() for name in MODELS},
-            "weather_features_used": frame["weather_features_used"].to_numpy(dtype=bool),
+            "regressor": regressor(seed).get_params(),
+            "features": FEATURES,
+            "horizon_days": HORIZON_DAYS,
+            "training_window_days": TRAINING_WINDOW_DAYS,
+            "min_history_days": MIN_HISTORY_DAYS,
+            "min_weather_coverage": MIN_WEATHER_COVERAGE,
+            "scikit-learn": sklearn.__version__,
         }
     )
+
+
+@dataclass(frozen=True)
+class BacktestUpdate:
+    """A backtest brought up to date: every origin's predictions, the key each origin's result
+    was computed under (its data fingerprint), which origins were fitted in this run, which
+    were reused and which stored ones are no longer origins."""
+
+    predictions: pd.DataFrame
+    origin_keys: dict[str, str]
+    fitted: list[str]
+    reused: list[str]
+    dropped: list[str]
+
+    @property
+    def refit(self) -> bool:
+        """Whether the evidence differs from the stored backtest (else it keeps its version)."""
+        return bool(self.fitted or self.dropped)
+
+
+def update_backtest(
+    days: StoreDays,
+    stored_predictions: pd.DataFrame | None = None,
+    stored_keys: Mapping[str, str] | None = None,
+    seed: int = 42,
+) -> BacktestUpdate:
+    """The rolling-origin backtest, refitting only the origins whose result is not stored.
+
+    An origin is keyed by its date and the fingerprint of the data up to the end of its window;
+    a stored result under the same key is what a refit would compute, so it is reused. New
+    origins (once a week) and origins whose data changed (late or corrected files) are fitted.
+    The predictions equal ``rolling_origin_backtest(days)``'s.
+    """
+    origins = backtest_origins(days)
+    if len(origins) == 0:
+        raise _too_short(days)
+    stored_keys = dict(stored_keys or {})
+    keys = {
+        str(days.dates[o].date()): history_fingerprint(days, int(o) + HORIZON_DAYS) for o in origins
+    }
+    reuse = [d for d, key in keys.items() if stored_keys.get(d) == key]
+    if stored_predictions is None or stored_predictions.empty:
+        stored_predictions = pd.DataFrame({"origin_date": pd.Series(dtype=object)})
+    stored_dates = stored_predictions["origin_date"].astype(str)
+    to_fit = [o for o in origins if str(days.dates[o].date()) not in reuse]
+    training = training_examples(days) if to_fit else None
+    parts = {d: stored_predictions[stored_dates == d] for d in reuse}
+    for origin in to_fit:
+        parts[str(days.dates[origin].date())] = origin_predictions(
+            days, int(origin), seed, training
+        )
+    frame = pd.concat([parts[d] for d in sorted(parts)], ignore_index=True)
+    if frame.empty:
+        raise _nothing_scored(days)
+    return BacktestUpdate(
+        predictions=frame,
+        origin_keys=keys,
+        fitted=[str(days.dates[o].date()) for o in to_fit],
+        reused=reuse,
+        dropped=sorted(set(stored_keys) - set(keys)),
+    )
+
+
+def backtest_refit_reason(
+    update: BacktestUpdate, stored_version: str | None, forced: bool, method_changed: bool
+) -> str:
+    """Which origins this run fitted and why, or that every origin was reused, in words."""
+    if forced:
+        return f"refit forced: fitted all {len(update.fitted)} origins"
+    if method_changed:
+        return f"the method changed since backtest {stored_version}: fitted all {len(update.fitted)} origins"
+    if not update.fitted and update.dropped:
+        return f"dropped origin(s) {', '.join(update.dropped)}; reused {len(update.reused)}"
+    if not update.refit:
+        return (
+            f"all {len(update.reused)} origins reused from backtest {stored_version}: their data "
+            "are unchanged (a new origin is added on each Sunday's data, two weeks on)"
+        )
+    if not update.reused:
+        return f"fitted all {len(update.fitted)} origins: no stored result for their data"
+    return (
+        f"fitted {len(update.fitted)} origin(s) ({', '.join(update.fitted)}): new, or their data "
+        f"changed; reused {len(update.reused)}"
+    )
+
+
+def forecast_inputs_changed(
+    days: StoreDays, fitted: Mapping[str, object], backtest_version: str
+) -> str | None:
+    """Why a stored forecast model no longer stands for the data (in words), or None.
+
+    It stands while the backtest it was accepted under is the current one and the sales it was
+    trained on (up to ``trained_through``) are unchanged: late or corrected files restating them
+    refit it at once rather than at the next weekly refit.
+    """
+    accepted_under = fitted.get("backtest_model_version")
+    if accepted_under != backtest_version:
+        return (
+            f"the backtest was redone (now {backtest_version}; the stored model was accepted "
+            f"under {accepted_under})"
+        )
+    trained_through = pd.Timestamp(fitted["trained_through"])
+    if trained_through not in days.dates:
+        return f"the sales no longer reach the stored model's training end {trained_through.date()}"
+    index = int(days.dates.get_loc(trained_through))
+    if history_fingerprint(days, index) != fitted.get("training_fingerprint"):
+        return (
+            f"the sales up to {trained_through.date()} changed since the stored model was fitted "
+            "(late or corrected files)"
+        )
+    return None
 
 
 def scores(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:

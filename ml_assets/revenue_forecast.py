@@ -1,6 +1,7 @@
 """The revenue forecast assets: ``marts.fct_daily_store_sales`` in; ``ml.forecast_backtest`` (how
 the model would have done) and, only when it beats the seasonal-naive baseline,
-``ml.revenue_forecast`` (the next 14 days per store) out."""
+``ml.revenue_forecast`` (the next 14 days per store) out. Both refit weekly and score the days in
+between from their stored artifacts (``ml_assets/cadence.py``)."""
 
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from dagster import (
 from dataflow_assets.lib.dbt import dbt_model_key
 from dataflow_assets.lib.warehouse import DUCKDB_POOL, Warehouse
 from ml_assets.automation import PUBLISH_WHEN_BACKTEST_PASSES
+from ml_assets.cadence import RefitConfig, StoredFit, refit_decision, wants_refit
 
 if TYPE_CHECKING:
     import duckdb
@@ -35,52 +37,73 @@ SALES_QUERY = "select * from marts.fct_daily_store_sales order by store_id, sale
     key=FORECAST_BACKTEST,
     deps=[DAILY_STORE_SALES],
     description=(
-        "Rolling-origin backtest of the daily revenue forecast over the last 8 weeks of history: "
-        "MAE, MAPE, R^2 and bias per store and overall for the model, the seasonal-naive and "
-        "trailing-mean baselines and the model given the actual weather; the model's 80% "
-        "interval multipliers and their leave-one-origin-out coverage."
+        "Rolling-origin backtest of the daily revenue forecast at 8 weekly origins (Sundays) "
+        "over the last weeks of history: MAE, MAPE, R^2 and bias per store and overall for the "
+        "model, the seasonal-naive and trailing-mean baselines and the model given the actual "
+        "weather; the model's 80% interval multipliers and their leave-one-origin-out coverage. "
+        "An origin is fitted once and reused while its data are unchanged (model_version)."
     ),
     pool=DUCKDB_POOL,
     group_name="ml",
     kinds={"scikitlearn", "duckdb"},
     output_required=False,
 )
-def forecast_backtest(context: AssetExecutionContext, warehouse: Warehouse):
-    """Refit the forecast at each backtest origin and score it against both baselines."""
-    from ml_assets.artifacts import artifact_version, save_artifact
+def forecast_backtest(context: AssetExecutionContext, warehouse: Warehouse, config: RefitConfig):
+    """Score the forecast at each backtest origin against both baselines, fitting only the
+    origins whose result is not stored under their data (a new one each week)."""
+    from ml_assets.artifacts import artifact_version, latest_artifact, save_artifact
     from ml_assets.forecasting import (
         NotEnoughHistory,
         backtest_metrics,
+        backtest_refit_reason,
         beats_baseline,
-        rolling_origin_backtest,
+        forecast_method,
         store_days,
+        update_backtest,
         weather_coverage,
     )
 
     with warehouse.connect(read_only=True) as connection:
         sales = _sales(connection)
+    stored = latest_artifact("forecast_backtest")
+    artifact, fitted = stored if stored else (None, {})
+    forced = wants_refit(config.refit, context.run.tags)
+    method_changed = bool(fitted) and fitted.get("method") != forecast_method(SEED)
+    reusable = fitted if fitted and not forced and not method_changed else {}
     try:
         days = store_days(sales)
-        predictions = rolling_origin_backtest(days, seed=SEED)
+        update = update_backtest(
+            days, reusable.get("predictions"), reusable.get("origin_keys"), seed=SEED
+        )
     except NotEnoughHistory as short:
         # A young data set is not an error: no backtest, so no forecast, until it can be judged.
         # The observation puts the reason on the asset's page without claiming a new table.
         context.log.warning(f"Backtest not run, forecast not published: {short}")
         yield AssetObservation(asset_key=FORECAST_BACKTEST, metadata=publication(False, str(short)))
         return
+    predictions = update.predictions
+    # The same origins under the same data keys are the same evidence: it keeps its version.
+    refit = update.refit
+    reason = backtest_refit_reason(update, fitted.get("version"), forced, method_changed)
     metrics = backtest_metrics(predictions)
     won, verdict = beats_baseline(metrics)
-    version = artifact_version(context.run.run_id)
+    version = artifact_version(context.run.run_id) if refit else fitted["version"]
     metrics = metrics.assign(history_end_date=days.last_date.date(), model_version=version)
     _replace_table(warehouse, "forecast_backtest", metrics)
 
-    artifact = save_artifact(
-        "forecast_backtest",
-        version,
-        fitted={"predictions": predictions, "metrics": metrics},
-        card=_backtest_card(days, predictions, metrics, verdict),
-    )
-    context.log.info(f"Backtest: {verdict}")
+    if refit:
+        artifact = save_artifact(
+            "forecast_backtest",
+            version,
+            fitted={
+                "predictions": predictions,
+                "metrics": metrics,
+                "origin_keys": update.origin_keys,
+                "method": forecast_method(SEED),
+            },
+            card=_backtest_card(days, predictions, metrics, verdict),
+        )
+    context.log.info(f"Backtest ({reason}): {verdict}")
     yield MaterializeResult(
         metadata={
             "dagster/row_count": len(metrics),
@@ -90,6 +113,10 @@ def forecast_backtest(context: AssetExecutionContext, warehouse: Warehouse):
             **_backtest_scores(predictions, metrics, weather_coverage(days)),
             "history_end_date": str(days.last_date.date()),
             "model_version": version,
+            "refit": refit,
+            "refit_reason": reason,
+            "origins_fitted": len(update.fitted),
+            "origins_reused": len(update.reused),
             "artifact": MetadataValue.path(str(artifact)),
         }
     )
@@ -101,19 +128,28 @@ def forecast_backtest(context: AssetExecutionContext, warehouse: Warehouse):
     description=(
         "Daily revenue (order totals incl. tax, dollars) of every store for the 14 days after "
         "the last day of data: prediction and an 80% interval from the backtest's errors. "
-        "Published only when the backtest shows the model beating the seasonal-naive baseline."
+        "Published only when the backtest shows the model beating the seasonal-naive baseline; "
+        "the model is refitted weekly and scores every day in between (model_version)."
     ),
     pool=DUCKDB_POOL,
     group_name="ml",
     kinds={"scikitlearn", "duckdb"},
     automation_condition=PUBLISH_WHEN_BACKTEST_PASSES,
 )
-def revenue_forecast(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
-    """Fit on all history and forecast, if the backtest of this same history earned it."""
-    from ml_assets.artifacts import artifact_version, save_artifact
+def revenue_forecast(
+    context: AssetExecutionContext, warehouse: Warehouse, config: RefitConfig
+) -> MaterializeResult:
+    """Forecast from the last day, if the backtest of this same history earned it: with a model
+    fitted now on the weekly refit day (or when forced or its inputs changed), otherwise with
+    the stored model accepted under the current backtest."""
+    from ml_assets.artifacts import artifact_version, latest_artifact, save_artifact
     from ml_assets.forecasting import (
+        ForecastModel,
         fit_model,
+        forecast_inputs_changed,
+        forecast_method,
         forecast_revenue,
+        history_fingerprint,
         publishable,
         store_days,
     )
@@ -128,27 +164,55 @@ def revenue_forecast(context: AssetExecutionContext, warehouse: Warehouse) -> Ma
             description=f"Revenue forecast not published: {reason}",
             metadata={"reason": reason},
         )
-    model = fit_model(days, seed=SEED)
+    backtest_version = str(metrics["model_version"].iloc[0])
+    stored = latest_artifact("revenue_forecast")
+    artifact, fitted = stored if stored else (None, {})
+    previous = StoredFit.from_artifact(fitted)
+    changed = forecast_inputs_changed(days, fitted, backtest_version) if previous else None
+    decision = refit_decision(
+        previous,
+        days.last_date.date(),
+        forecast_method(SEED),
+        forced=wants_refit(config.refit, context.run.tags),
+        inputs_changed=changed,
+    )
+    if decision.refit:
+        model = fit_model(days, seed=SEED)
+        version = artifact_version(context.run.run_id)
+        trained_through = days.last_date.date()
+    else:
+        model = ForecastModel(
+            fitted["model"], tuple(fitted["features"]), fitted["weather_coverage"]
+        )
+        version, trained_through = fitted["version"], previous.trained_through
     bounds = _bounds(metrics)
-    version = artifact_version(context.run.run_id)
     forecast = forecast_revenue(days, model, bounds).assign(model_version=version)
     _replace_table(warehouse, "revenue_forecast", forecast)
 
-    artifact = save_artifact(
-        "revenue_forecast",
-        version,
-        fitted={
-            "model": model.regressor,
-            "features": list(model.features),
-            "interval_bounds": bounds,
-        },
-        card=_forecast_card(days, model, forecast, metrics, reason),
-    )
-    context.log.info(f"Published the forecast: {reason}")
+    if decision.refit:
+        artifact = save_artifact(
+            "revenue_forecast",
+            version,
+            fitted={
+                "model": model.regressor,
+                "features": list(model.features),
+                "interval_bounds": bounds,
+                "weather_coverage": model.weather_coverage,
+                "trained_through": trained_through,
+                "training_fingerprint": history_fingerprint(days, days.last_index),
+                "backtest_model_version": backtest_version,
+                "method": forecast_method(SEED),
+            },
+            card=_forecast_card(days, model, forecast, metrics, reason),
+        )
+    context.log.info(f"Published the forecast ({decision.reason}): {reason}")
     return MaterializeResult(
         metadata={
             **_forecast_summary(days, model, forecast, reason),
             "model_version": version,
+            "refit": decision.refit,
+            "refit_reason": decision.reason,
+            "trained_through": str(trained_through),
             "artifact": MetadataValue.path(str(artifact)),
         }
     )

@@ -14,10 +14,13 @@ PLANTED_GROUPS = {
 }
 
 
-def planted_customers(per_group: int = 150, thin: int = 40, seed: int = 0) -> pd.DataFrame:
+def planted_customers(
+    per_group: int = 150, thin: int = 40, seed: int = 0, last_day: str = "2024-10-26"
+) -> pd.DataFrame:
     """A dim_customers-shaped frame: groups of regular customers, thin ones and the unknown member.
 
     Column ``planted_group`` holds the truth (the mart has no such column; the tests use it).
+    ``last_day`` is the data's last order day (the default: ``planted_store_sales``'s).
     """
     rng = np.random.default_rng(seed)
     rows = []
@@ -71,6 +74,11 @@ def planted_customers(per_group: int = 150, thin: int = 40, seed: int = 0) -> pd
     customers = pd.concat(rows, ignore_index=True)
     customers.insert(0, "customer_id", [f"c{i:05d}" for i in rng.permutation(len(customers))])
     customers["is_unknown_member"] = False
+    customers["last_ordered_at"] = (
+        pd.Timestamp(last_day)
+        + pd.Timedelta(hours=9)
+        - pd.to_timedelta(customers["days_since_last_order"], unit="D")
+    )
     unknown = dict.fromkeys(customers.columns)
     unknown.update(customer_id="unknown", is_unknown_member=True, count_lifetime_orders=0)
     customers = pd.concat([customers, pd.DataFrame([unknown])], ignore_index=True)

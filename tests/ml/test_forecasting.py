@@ -14,16 +14,21 @@ from ml_assets.forecasting import (
     TRAILING_MEAN,
     WEATHER_KNOWN,
     backtest_metrics,
+    backtest_origins,
     beats_baseline,
     examples,
     fit_model,
+    forecast_inputs_changed,
     forecast_revenue,
+    history_fingerprint,
     interval_bounds,
+    origin_predictions,
     predict,
     publishable,
     rolling_origin_backtest,
     scores,
     store_days,
+    update_backtest,
     with_observed_weather,
 )
 from tests.ml.synthetic import RAIN_EFFECT_PER_MM, planted_store_sales
@@ -201,3 +206,96 @@ def test_too_short_a_history_is_refused_with_what_it_needs():
     short = store_days(planted_store_sales(days=30).drop(columns="expected_revenue"))
     with pytest.raises(ValueError, match=r"too short for a backtest: it needs 35 days"):
         rolling_origin_backtest(short)
+
+
+def truncated(sales: pd.DataFrame, last_day: str) -> pd.DataFrame:
+    """The same mart as it stood on ``last_day``: the rows up to it, nothing redrawn."""
+    return sales[pd.to_datetime(sales["sales_date"]) <= pd.Timestamp(last_day)]
+
+
+@pytest.fixture(scope="module")
+def sales(store_sales):
+    return store_sales.drop(columns="expected_revenue")  # 2024-01-01 to Saturday 2024-10-26
+
+
+def test_backtest_origins_are_sundays_that_move_once_a_week(sales):
+    for last_day in ("2024-10-19", "2024-10-20", "2024-10-25", "2024-10-26"):
+        days = store_days(truncated(sales, last_day))
+        origins = days.dates[backtest_origins(days)]
+        assert (origins.day_of_week == 6).all()
+        assert (days.last_date - origins.max()).days in range(HORIZON_DAYS, HORIZON_DAYS + 7)
+    saturday = store_days(truncated(sales, "2024-10-19"))
+    sunday = store_days(truncated(sales, "2024-10-20"))
+    assert saturday.dates[backtest_origins(saturday)].max() == pd.Timestamp("2024-09-29")
+    assert sunday.dates[backtest_origins(sunday)].max() == pd.Timestamp("2024-10-06")
+
+
+@pytest.fixture(scope="module")
+def saturday_backtest(sales):
+    """The backtest as fitted on Saturday 19 October's data: eight origins, 29 September last."""
+    return update_backtest(store_days(truncated(sales, "2024-10-19")), seed=3)
+
+
+def test_a_sunday_fits_only_its_new_origin_and_the_days_after_it_fit_none(sales, saturday_backtest):
+    assert len(saturday_backtest.fitted) == 8 and not saturday_backtest.reused
+    sunday_days = store_days(truncated(sales, "2024-10-20"))
+    sunday = update_backtest(
+        sunday_days, saturday_backtest.predictions, saturday_backtest.origin_keys, seed=3
+    )
+    assert sunday.fitted == ["2024-10-06"] and len(sunday.reused) == 7
+    # A reused origin is exactly what fitting it again on the newer data gives.
+    reused = sunday.predictions[sunday.predictions["origin_date"] == dt.date(2024, 9, 29)]
+    again = origin_predictions(
+        sunday_days, int(sunday_days.dates.get_loc(pd.Timestamp("2024-09-29"))), seed=3
+    )
+    pd.testing.assert_frame_equal(reused.reset_index(drop=True), again)
+
+    monday = update_backtest(
+        store_days(truncated(sales, "2024-10-21")), sunday.predictions, sunday.origin_keys, seed=3
+    )
+    assert monday.fitted == [] and len(monday.reused) == 8
+    pd.testing.assert_frame_equal(monday.predictions, sunday.predictions)
+
+
+def test_a_corrected_day_refits_the_origins_that_saw_it_and_reuses_the_older_ones(
+    sales, saturday_backtest
+):
+    corrected = truncated(sales, "2024-10-19").copy()
+    late = pd.to_datetime(corrected["sales_date"]) == pd.Timestamp("2024-09-20")
+    corrected.loc[late, "revenue"] *= 1.5  # a late file for 20 September
+    update = update_backtest(
+        store_days(corrected),
+        saturday_backtest.predictions,
+        saturday_backtest.origin_keys,
+        seed=3,
+    )
+    # Origins that saw the 20th, in their 14-day window (from the 8th) or in training.
+    assert update.fitted == ["2024-09-08", "2024-09-15", "2024-09-22", "2024-09-29"]
+    assert update.reused == ["2024-08-11", "2024-08-18", "2024-08-25", "2024-09-01"]
+
+
+def test_a_stored_forecast_model_stands_until_its_sales_or_backtest_change(sales):
+    days = store_days(truncated(sales, "2024-10-19"))
+    fitted = {
+        "trained_through": dt.date(2024, 10, 18),
+        "training_fingerprint": history_fingerprint(days, days.last_index - 1),
+        "backtest_model_version": "backtest-1",
+    }
+    assert forecast_inputs_changed(days, fitted, "backtest-1") is None
+    assert "backtest was redone" in forecast_inputs_changed(days, fitted, "backtest-2")
+    corrected = truncated(sales, "2024-10-19").copy()
+    corrected.loc[pd.to_datetime(corrected["sales_date"]) == "2024-10-01", "revenue"] = 0.0
+    changed = forecast_inputs_changed(store_days(corrected), fitted, "backtest-1")
+    assert "changed since the stored model was fitted" in changed
+
+
+def test_a_store_opening_later_leaves_older_history_fingerprints_unchanged(sales):
+    days = store_days(truncated(sales, "2024-10-19"))
+    newcomer = truncated(sales, "2024-10-19").query("store_id == 'store-0'").tail(5)
+    newcomer = newcomer.assign(store_id="store-9", store_name="Store 9")
+    grown = store_days(pd.concat([truncated(sales, "2024-10-19"), newcomer]))
+    before = int(days.dates.get_loc(pd.Timestamp("2024-10-10")))
+    assert history_fingerprint(grown, before) == history_fingerprint(days, before)
+    assert history_fingerprint(grown, grown.last_index) != history_fingerprint(
+        days, days.last_index
+    )

@@ -3,19 +3,24 @@
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import adjusted_rand_score
+from sklearn.metrics import adjusted_rand_score, silhouette_samples
 
 from ml_assets.segmentation import (
     FEATURES,
     TOO_FEW_ORDERS_NAME,
     TOO_FEW_ORDERS_SEGMENT,
     Candidate,
+    assign_segments,
     choose_model,
     customer_features,
+    customer_silhouettes,
+    describable,
     fit_segments,
     name_segments,
+    population_shift,
     quality_problems,
 )
+from tests.ml.synthetic import planted_customers
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +164,54 @@ def test_names_come_from_the_profile_not_the_segment_number():
 def test_missing_mart_columns_name_the_columns_and_the_fix(customers):
     with pytest.raises(ValueError, match=r"drink_item_share.*make materialize"):
         customer_features(customers.drop(columns=["drink_item_share"]))
+
+
+def test_a_stored_model_assigns_the_next_days_customers_without_refitting(customers, result):
+    # The next day: everyone a day further from their last order, and newcomers of every group.
+    newcomers = planted_customers(per_group=10, thin=0, seed=5)
+    newcomers = newcomers[~newcomers["is_unknown_member"]].assign(
+        customer_id=lambda frame: "new-" + frame["customer_id"]
+    )
+    next_day = pd.concat([customers, newcomers], ignore_index=True)
+    next_day["days_since_last_order"] += 1
+    scored = assign_segments(
+        customer_features(next_day.drop(columns="planted_group")), result.model
+    )
+
+    assert scored.model is result.model  # the same fitted model, nothing refitted
+    assert set(scored.assignments["segment_name"]) <= {
+        *result.model.names.values(),
+        TOO_FEW_ORDERS_NAME,
+    }
+    before = result.assignments.merge(scored.assignments, on="customer_id")
+    assert (before["segment_id_x"] == before["segment_id_y"]).mean() > 0.99
+    # Each newcomer lands in the segment the fit found for their planted group.
+    truth = next_day.set_index("customer_id")["planted_group"]
+    group_segment = (
+        result.assignments.assign(group=lambda f: truth.loc[f["customer_id"]].to_numpy())
+        .groupby("group")["segment_id"]
+        .agg(lambda ids: ids.mode()[0])
+    )
+    placed = scored.assignments[scored.assignments["customer_id"].str.startswith("new-")]
+    expected = group_segment.loc[truth.loc[placed["customer_id"]]].to_numpy()
+    assert (placed["segment_id"].to_numpy() == expected).mean() > 0.95
+
+
+def test_the_daily_silhouette_is_exact_up_to_its_sample_and_close_beyond(features, result):
+    clustered = features[describable(features)]
+    matrix = result.model.pipeline.named_steps["prepare"].transform(clustered[list(FEATURES)])
+    labels = (
+        result.assignments.set_index("customer_id").loc[clustered["customer_id"], "segment_id"]
+    ).to_numpy()
+    exact = silhouette_samples(matrix, labels)
+    np.testing.assert_allclose(customer_silhouettes(matrix, labels, reference=len(matrix)), exact)
+    sampled = customer_silhouettes(matrix, labels, reference=len(matrix) // 3)
+    assert np.abs(sampled - exact).mean() < 0.03
+    assert abs(sampled.mean() - exact.mean()) < 0.01
+
+
+def test_a_population_that_moved_by_more_than_a_tenth_asks_for_a_refit():
+    assert population_shift(1000, 1080) is None
+    assert population_shift(1000, 920) is None
+    assert "changed by 50%" in population_shift(1000, 1500)
+    assert population_shift(0, 100) is not None
