@@ -81,8 +81,11 @@ lint: env manifest instance
 	@# Every definition loads from defs/ (dg re-parses dbt first, as under dg dev).
 	$(BIN)/dg check defs
 
+# Two test workers (pytest-xdist), a test file each at a time: most of the suite's time is spent
+# waiting on the processes it starts (Dagster, dbt, PostgreSQL, Chromium), so two share 2 cores well.
+TEST_WORKERS ?= 2
 test: env manifest lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # dg dev: the UI, the daemon and a code server for this dg project; "Reload definitions" in the
 # UI re-parses edited dbt models (DbtProject.prepare_if_dev). `dagster dev -w workspace.yaml`

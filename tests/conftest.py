@@ -33,6 +33,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Whole-platform builds (``e2e``) first: each takes minutes, and started last one would keep
+    a test worker busy long after the other ran out of tests."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
+
+
 def _jafgen_command() -> list[str]:
     # jafgen has no __main__ module; its console script sits next to the interpreter.
     script = Path(sys.executable).parent / "jafgen"

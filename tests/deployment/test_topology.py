@@ -49,8 +49,11 @@ PG_USER, PG_PASSWORD = "dataflow", "topology-test"  # secret-scan: allow throwaw
 INTERRUPTED_RUN = 1
 FINISHED = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
 
-# gql deprecates an argument that DagsterGraphQLClient still passes, once per status poll.
-pytestmark = pytest.mark.filterwarnings("ignore:Using variable_values:DeprecationWarning")
+pytestmark = [
+    pytest.mark.e2e,
+    # gql deprecates an argument that DagsterGraphQLClient still passes, once per status poll.
+    pytest.mark.filterwarnings("ignore:Using variable_values:DeprecationWarning"),
+]
 
 WORKSPACE_QUERY = """
 query {

@@ -30,6 +30,8 @@ from dataflow_assets.lib.ingestion.landing import days_in_range
 from dataflow_assets.lib.partitions import partition_range_of
 from tests.orchestration.conftest import generate, start_deployment, stop
 
+pytestmark = pytest.mark.e2e
+
 DAYS = 60
 MAX_RUNS = 3
 UNFINISHED = {

@@ -9,11 +9,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from dagster import DagsterRunStatus
 from dagster_graphql import DagsterGraphQLClient
 from playwright.sync_api import expect, sync_playwright
 
 from tests.orchestration.conftest import REPO, generate, start_deployment, stop
+
+pytestmark = pytest.mark.e2e
 
 SCREENSHOTS = REPO / "docs" / "screenshots"
 CHROMIUM_ARGS = [
