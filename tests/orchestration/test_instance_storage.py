@@ -1,6 +1,7 @@
 """The local instance's SQLite storages (dataflow_assets/lib/instance_storage.py), as the project's
 dagster.yaml configures them: what one process writes, another sees, and history stays put."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -81,3 +82,103 @@ def test_run_history_lives_where_dagsters_default_storage_keeps_it(dagster_home:
 
     assert (dagster_home / "history" / "runs.db").is_file()
     assert (dagster_home / "event_log.db").is_file()
+
+
+# The same range, its events read back: with `fail`, the asset raises after the range started.
+EVENTS_OF_A_RANGE = textwrap.dedent(
+    """
+    import json, os, sys
+    from dagster import (AssetKey, AssetSelection, BackfillPolicy, DagsterEventType,
+                         DagsterInstance, DailyPartitionsDefinition, Definitions, asset,
+                         define_asset_job)
+
+    fail = sys.argv[1] == "fail"
+    days = DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-02-01")
+
+    @asset(partitions_def=days, backfill_policy=BackfillPolicy.single_run())
+    def daily_thing(context) -> None:
+        if fail:
+            raise RuntimeError("bad data")
+
+    instance = DagsterInstance.get()
+    job = Definitions(
+        assets=[daily_thing], jobs=[define_asset_job("all", AssetSelection.all())]
+    ).resolve_job_def("all")
+    result = job.execute_in_process(
+        instance=instance, raise_on_error=False,
+        tags={"dagster/asset_partition_range_start": "2024-01-01",
+              "dagster/asset_partition_range_end": "2024-01-31"},
+    )
+    kinds = [DagsterEventType.ASSET_MATERIALIZATION_PLANNED, DagsterEventType.ASSET_MATERIALIZATION,
+             DagsterEventType.ASSET_FAILED_TO_MATERIALIZE]
+    events = {
+        kind.value: sorted(
+            record.event_log_entry.dagster_event.partition
+            for record in instance.get_records_for_run(result.run_id, of_type=kind).records
+        )
+        for kind in kinds
+    }
+    latest = instance.get_latest_materialization_event(AssetKey("daily_thing"))
+    # What the UI shows as failed: partitions whose latest attempt, a run that failed, did not
+    # materialize them.
+    attempts = instance.event_log_storage.get_latest_asset_partition_materialization_attempts_without_materializations(
+        AssetKey("daily_thing")
+    )
+    failed = sorted(
+        partition for partition, (run_id, _) in attempts.items()
+        if instance.get_run_by_id(run_id).is_failure
+    )
+    print(json.dumps({
+        "batch_size": os.environ.get("DAGSTER_EVENT_BATCH_SIZE"),
+        "events": events,
+        "latest_partition": latest and latest.dagster_event.partition,
+        "materialized": sorted(instance.get_materialized_partitions(AssetKey("daily_thing"))),
+        "failed": failed,
+    }))
+    """
+)
+
+
+def events_of_a_range(dagster_home: Path, outcome: str, batch_size: str | None) -> dict:
+    env = {**os.environ, "DAGSTER_HOME": str(dagster_home)}
+    env.pop("DAGSTER_EVENT_BATCH_SIZE", None)
+    if batch_size is not None:
+        env["DAGSTER_EVENT_BATCH_SIZE"] = batch_size
+    done = subprocess.run(
+        [sys.executable, "-c", EVENTS_OF_A_RANGE, outcome],
+        env=env, capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    # Dagster falls back to one-by-one writes when a batch write raises, saying so on stderr.
+    assert "Exception while storing event batch" not in done.stderr, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("outcome", ["succeed", "fail"])
+def test_batched_event_writes_store_what_one_by_one_writes_store(
+    tmp_path: Path, outcome: str
+) -> None:
+    """The storage turns Dagster's event batching on; a batched range stores the same events
+    as Dagster's one-event-at-a-time path (batch size 0), a failed range included."""
+    homes = {}
+    for name in ("batched", "one_by_one"):
+        homes[name] = tmp_path / name
+        homes[name].mkdir()
+        shutil.copyfile(REPO / "dagster.yaml", homes[name] / "dagster.yaml")
+    batched = events_of_a_range(homes["batched"], outcome, batch_size=None)
+    one_by_one = events_of_a_range(homes["one_by_one"], outcome, batch_size="0")
+
+    assert batched["batch_size"] == "1000"
+    assert batched["events"] == one_by_one["events"]
+    assert batched["latest_partition"] == one_by_one["latest_partition"]
+    assert batched["materialized"] == one_by_one["materialized"]
+    assert batched["failed"] == one_by_one["failed"]
+    days = [f"2024-01-{day:02d}" for day in range(1, 32)]
+    assert batched["events"]["ASSET_MATERIALIZATION_PLANNED"] == days
+    if outcome == "succeed":
+        assert batched["events"]["ASSET_MATERIALIZATION"] == days
+        assert batched["materialized"] == days
+        assert batched["failed"] == []
+    else:
+        # Failed partitions stay visible as failed, not merely missing.
+        assert batched["failed"] == days
+        assert batched["materialized"] == []
