@@ -36,11 +36,16 @@ from dagster import (
     materialize,
 )
 
-from dataflow_assets.lib import settings
+from dataflow_assets.lib import lake, settings
 from dataflow_assets.lib.contract import LANDING_ENTITIES
 from dataflow_assets.lib.ingestion import landing
 from dataflow_assets.lib.partitions import daily_partitions, partition_range_tags
-from dataflow_assets.lib.warehouse import Warehouse, table_row_counts
+from dataflow_assets.lib.warehouse import (
+    Warehouse,
+    lake_warehouse,
+    table_row_counts,
+    warehouse_location,
+)
 from ml_assets.checks import PUBLICATION_GATES
 
 SUMMARY_SCHEMAS = ("raw", "staging", "marts", "ml", "metrics", "audit")
@@ -393,13 +398,22 @@ def materialize_everything(
     return report
 
 
+def warehouse_row_counts() -> dict[str, int]:
+    """Rows per table of the summary's schemas, on the engine in use (nothing yet: empty)."""
+    if settings.engine() == "spark":
+        # Spark's tables with data files; its views (dbt's staging models) live in its metastore.
+        with lake_warehouse().connect(read_only=True) as connection:
+            return lake.relation_row_counts(connection, SUMMARY_SCHEMAS)
+    if not settings.warehouse_path().exists():  # a first run that failed may have created nothing
+        return {}
+    with Warehouse(database=str(settings.warehouse_path())).connect(True) as connection:
+        return table_row_counts(connection, SUMMARY_SCHEMAS)
+
+
 def print_summary(report: RunReport) -> None:
-    print("\nTables in", settings.warehouse_path())
-    if settings.warehouse_path().exists():  # a first run that failed may have created nothing
-        with Warehouse(database=str(settings.warehouse_path())).connect(True) as connection:
-            counts = table_row_counts(connection, SUMMARY_SCHEMAS)
-        for table, rows in counts.items():
-            print(f"  {table:<36} {rows:>12,} rows")
+    print("\nTables in", warehouse_location())
+    for table, rows in warehouse_row_counts().items():
+        print(f"  {table:<36} {rows:>12,} rows")
     checks = report.check_results
     errors, warnings = report.errors, report.warnings
     passed = len(checks) - len(errors) - len(warnings)
@@ -417,9 +431,14 @@ def print_summary(report: RunReport) -> None:
         print(f"Run {seconds:6.1f} s  {name[:90]}")
     for failure in report.failures:
         print(f"RUN FAILED {failure}")
+    where = (
+        "the tables are Parquet under spark-warehouse/ (docs/scale-out.md)"
+        if settings.engine() == "spark"
+        else "the warehouse is a DuckDB file you can query directly"
+    )
     print(
         "\nNext: `make dev` opens the Dagster UI at http://127.0.0.1:3000 (asset graph, runs, checks);"
-        "\n      `make docs` serves the dbt docs; the warehouse is a DuckDB file you can query directly."
+        f"\n      `make docs` serves the dbt docs; {where}."
     )
 
 

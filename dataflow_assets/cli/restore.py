@@ -217,6 +217,14 @@ def main(argv: list[str] | None = None) -> int:
         help="only restore; list the landing files the backup has not seen without loading them",
     )
     args = parser.parse_args(argv)
+    if settings.engine() == "spark":
+        print(
+            "restore: backups and restores are of the DuckDB warehouse file; DATAFLOW_ENGINE=spark "
+            "keeps none. Restore $DATAFLOW_HOME/spark-warehouse and spark-metastore from the "
+            "storage's snapshots, then `make materialize` (docs/scale-out.md).",
+            file=sys.stderr,
+        )
+        return 1
     try:
         backup, kept = restore(args.backup)
     except RestoreError as error:

@@ -1,7 +1,9 @@
 """dbt wiring: the project, its translator and the ``@dbt_assets`` built from a prepared manifest.
 
-Definitions load ``dbt_project/target/manifest.json``, written by ``dbt parse`` in the make
-targets and the Dockerfile; nothing here runs dbt at import time.
+Definitions load ``dbt_project/target/manifest.json`` (``target/spark/manifest.json`` when
+DATAFLOW_ENGINE=spark: dbt parses per adapter), written by ``dbt parse`` in the make targets and
+the Dockerfile; nothing here runs dbt at import time. The profile picks its target from
+DATAFLOW_ENGINE too (dbt_project/profiles.yml).
 
 Three definitions share one translator: the event facts (incremental models tagged ``partitioned``),
 on the same daily partitions as the raw landing assets; the unpartitioned models that read the facts
@@ -41,10 +43,10 @@ from dagster_dbt import (
 from dagster_dbt.dbt_project import using_dagster_dev
 from pydantic import Field
 
-from dataflow_assets.lib import settings
+from dataflow_assets.lib import lake, settings
 from dataflow_assets.lib.partitions import business_days, daily_partitions
 from dataflow_assets.lib.settings import DBT_PROJECT_DIR, dbt_target_dir
-from dataflow_assets.lib.warehouse import DUCKDB_POOL, Warehouse
+from dataflow_assets.lib.warehouse import DUCKDB_POOL, LakeWarehouse, Warehouse
 
 # dbt selector of the incremental facts that Dagster partitions by business day.
 PARTITIONED_MODELS = "tag:partitioned"
@@ -88,9 +90,19 @@ def manifest_is_stale(project_dir: Path, manifest: Path) -> bool:
     )
 
 
+def manifest_target_path(engine: str) -> Path:
+    """The project's target folder holding the prepared manifest of ``engine`` (relative to the
+    project): a manifest is parsed for one adapter, so Spark's keeps a folder of its own."""
+    return Path("target") if engine == "duckdb" else Path("target") / engine
+
+
 @functools.cache
 def dbt_project() -> DbtProject:
-    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    project = DbtProject(
+        project_dir=DBT_PROJECT_DIR,
+        profiles_dir=DBT_PROJECT_DIR,
+        target_path=manifest_target_path(settings.engine()),
+    )
     # Under `dg dev`/`dagster dev` (and `dg check defs`) only, and only when a model was edited
     # since the last parse: "Reload definitions" re-parses it, while run workers started after
     # that parse load the fresh manifest as it is. Everywhere else the manifest prepared by
@@ -193,6 +205,23 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
+def counted_relation(node: Mapping[str, Any], warehouse: Warehouse | LakeWarehouse) -> str:
+    """How a built dbt node is named in the warehouse's DuckDB connection: dbt's own name on the
+    DuckDB file; ``schema.alias`` on the lake, where Spark's tables appear by schema and name."""
+    if isinstance(warehouse, LakeWarehouse):
+        return f"{lake.quoted(node['schema'])}.{lake.quoted(node['alias'])}"
+    return node["relation_name"]
+
+
+def business_date_column(config: Mapping[str, Any]) -> str | None:
+    """The business-date column of an incremental fact: the unique_key of DuckDB's
+    replace_business_days strategy, or the one partition column on Spark."""
+    partition_by = config.get("partition_by")
+    if isinstance(partition_by, str):
+        partition_by = [partition_by]
+    return config.get("unique_key") or (partition_by[0] if partition_by else None)
+
+
 def row_count_sql(
     relation_name: str,
     business_date_column: str | None = None,
@@ -212,13 +241,13 @@ def row_count_sql(
 def with_row_counts(
     events: Sequence[Any],
     manifest: Mapping[str, Any],
-    warehouse: Warehouse,
+    warehouse: Warehouse | LakeWarehouse,
     window: tuple[dt.date, dt.date] | None = None,
 ) -> Iterator[Any]:
     """The events of a finished dbt invocation, each table's Output carrying its row count.
 
     Counted after dbt exits, never while it runs (DuckDB has one writer per file), on one
-    read-only connection. dagster-dbt's ``fetch_row_counts`` waits for dbt on DuckDB too, but it
+    read-only connection (on Spark: the lake's, over the Parquet files dbt wrote). dagster-dbt's ``fetch_row_counts`` waits for dbt on DuckDB too, but it
     cannot count the rows of the partition window, which the facts' metadata reports.
     """
     counted = [
@@ -236,7 +265,9 @@ def with_row_counts(
         with warehouse.connect(read_only=True) as connection:
             for event in counted:
                 node = manifest["nodes"][event.metadata["unique_id"].value]
-                sql = row_count_sql(node["relation_name"], node["config"].get("unique_key"), window)
+                sql = row_count_sql(
+                    counted_relation(node, warehouse), business_date_column(node["config"]), window
+                )
                 counts[node["unique_id"]] = connection.execute(sql).fetchone()
     for event in events:
         unique_id = event.metadata["unique_id"].value if isinstance(event, Output) else None
@@ -254,11 +285,18 @@ def with_row_counts(
 def _run_dbt(
     context: AssetExecutionContext,
     dbt: DbtCliResource,
-    warehouse: Warehouse,
+    warehouse: Warehouse | LakeWarehouse,
     args: list[str],
     window: tuple[dt.date, dt.date] | None,
     full_refresh: bool = False,
 ) -> Iterator[Any]:
+    if isinstance(warehouse, LakeWarehouse):
+        # dbt's Spark session reads sources through the metastore: tables and business days the
+        # Python side published since the last run must be in it first (our JVM ends before dbt's
+        # starts, as the embedded metastore admits one at a time).
+        registered = lake.register_published_tables()
+        if registered:
+            context.log.info(f"Registered in Spark's metastore: {', '.join(registered)}")
     # One target folder per data root, not dagster-dbt's fresh one per invocation: dbt finds its
     # last partial_parse.msgpack there and re-parses only what changed (the one-slot duckdb pool
     # keeps two invocations from sharing it at once).

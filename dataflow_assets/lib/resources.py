@@ -2,7 +2,8 @@
 
 ``local`` (the default) points every resource at files under ``DATAFLOW_HOME``; ``production``
 reads every location and secret from the environment through ``EnvVar`` so nothing sensitive is
-ever a literal. Choose with ``DATAFLOW_ENV``.
+ever a literal. Choose with ``DATAFLOW_ENV``. ``DATAFLOW_ENGINE`` picks the warehouse: the DuckDB
+file, or Spark's warehouse folder (``LakeWarehouse``) on both environments.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pydantic import Field
 
 from dataflow_assets.lib import settings
 from dataflow_assets.lib.dbt import dbt_cli_resource
-from dataflow_assets.lib.warehouse import Warehouse
+from dataflow_assets.lib.warehouse import LakeWarehouse, Warehouse, lake_warehouse
 from dataflow_assets.lib.weather_api import WeatherApi
 
 
@@ -41,11 +42,17 @@ class OperationalDatabase(ConfigurableResource):
 
 
 def local_resources() -> dict[str, Any]:
-    """Everything under DATAFLOW_HOME: DuckDB file, SQLite shop database, recorded weather."""
-    return {
-        "warehouse": Warehouse(
+    """Everything under DATAFLOW_HOME: DuckDB file (or Spark's warehouse folder), SQLite shop
+    database, recorded weather."""
+    warehouse: Warehouse | LakeWarehouse = (
+        lake_warehouse()
+        if settings.engine() == "spark"
+        else Warehouse(
             database=str(settings.warehouse_path()), memory_limit=settings.duckdb_memory_limit()
-        ),
+        )
+    )
+    return {
+        "warehouse": warehouse,
         "landing_zone": LandingZone(root=str(settings.landing_dir())),
         "operational_db": OperationalDatabase(url=settings.operational_db_url()),
         "weather_api": WeatherApi(
@@ -58,10 +65,16 @@ def local_resources() -> dict[str, Any]:
 
 def production_resources() -> dict[str, Any]:
     """Locations and credentials from the deployment's environment, never from code."""
-    return {
-        "warehouse": Warehouse(
+    # On Spark the warehouse folder is Spark's own (settings.spark_warehouse_dir), no secret.
+    warehouse = (
+        lake_warehouse()
+        if settings.engine() == "spark"
+        else Warehouse(
             database=EnvVar("DATAFLOW_WAREHOUSE"), memory_limit=settings.duckdb_memory_limit()
-        ),
+        )
+    )
+    return {
+        "warehouse": warehouse,
         "landing_zone": LandingZone(root=EnvVar("DATAFLOW_LANDING_DIR")),
         "operational_db": OperationalDatabase(url=EnvVar("DATAFLOW_OPERATIONAL_DB_URL")),
         "weather_api": WeatherApi(base_url=EnvVar("DATAFLOW_WEATHER_API_URL")),

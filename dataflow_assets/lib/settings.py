@@ -34,6 +34,40 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("DATAFLOW_WAREHOUSE", dataflow_home() / "warehouse.duckdb"))
 
 
+ENGINES = ("duckdb", "spark")
+
+
+def engine() -> str:
+    """The engine the warehouse runs on: ``duckdb`` (embedded, the default) or ``spark``."""
+    chosen = os.environ.get("DATAFLOW_ENGINE", "duckdb")
+    if chosen not in ENGINES:
+        raise ValueError(
+            f"DATAFLOW_ENGINE={chosen!r} is not an engine the platform runs on; "
+            f"set it to one of {', '.join(ENGINES)} (default duckdb)."
+        )
+    return chosen
+
+
+def spark_master() -> str:
+    """Spark's master URL: local mode on this machine by default, a cluster's in production."""
+    return os.environ.get("DATAFLOW_SPARK_MASTER", "local[*]")
+
+
+def spark_warehouse_dir() -> Path:
+    """Spark's warehouse: one ``<schema>.db/<table>/`` folder of Parquet files per table."""
+    return dataflow_home() / "spark-warehouse"
+
+
+def spark_metastore_dir() -> Path:
+    """Where Spark's embedded Derby metastore keeps ``metastore_db/`` and ``derby.log``."""
+    return dataflow_home() / "spark-metastore"
+
+
+def spark_scratch_dir() -> Path:
+    """Spark's local scratch space (shuffle and spill files, ``spark.local.dir``)."""
+    return dataflow_home() / "spark-scratch"
+
+
 def dbt_target_dir() -> Path:
     """dbt's target folder for the platform's runs: kept between runs so dbt parses only what
     changed since the last one (its partial_parse.msgpack is valid for one warehouse path)."""

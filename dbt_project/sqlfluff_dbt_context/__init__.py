@@ -3,7 +3,8 @@
 sqlfluff (``make lint``) renders the models with its jinja templater, offline and without parsing
 the project; this package, its ``library_path``, fills in what dbt would provide so the SQL it
 lints is the SQL dbt runs: ``var`` with the vars of ``dbt_project.yml``, the ``dbt.*`` cross-database
-macros for DuckDB, ``env_var`` (its default), ``modules.datetime``, ``exceptions`` and ``flags``.
+macros for DuckDB, ``adapter.dispatch`` (the project's ``default__`` implementations, which DuckDB
+runs), ``env_var`` (its default), ``modules.datetime``, ``exceptions`` and ``flags``.
 """
 
 import datetime
@@ -11,6 +12,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import jinja2
 import yaml
 
 _PROJECT_VARS: dict[str, Any] = (
@@ -34,11 +36,22 @@ def _raise_compiler_error(message: str) -> None:
     raise ValueError(message)
 
 
+@jinja2.pass_context
+def _dispatch(context: jinja2.runtime.Context, macro_name: str, macro_namespace: str | None = None):
+    """dbt's ``adapter.dispatch`` on DuckDB: the macro's ``default__`` implementation."""
+    return context.resolve(f"default__{macro_name}")
+
+
 dbt = SimpleNamespace(
     type_string=lambda: "varchar",
+    type_bigint=lambda: "bigint",
     concat=lambda fields: f"concat({', '.join(fields)})",
     current_timestamp=lambda: "now()",
+    datediff=lambda first_date, second_date, datepart: (
+        f"date_diff('{datepart}', {first_date}, {second_date})"
+    ),
 )
+adapter = SimpleNamespace(dispatch=_dispatch)
 modules = SimpleNamespace(datetime=datetime)
 exceptions = SimpleNamespace(raise_compiler_error=_raise_compiler_error)
 flags = SimpleNamespace(FULL_REFRESH=False)

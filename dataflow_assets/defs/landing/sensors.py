@@ -45,6 +45,7 @@ from dataflow_assets.lib import settings
 from dataflow_assets.lib.contract import LANDING_ENTITIES
 from dataflow_assets.lib.ingestion import content_index, landing
 from dataflow_assets.lib.partitions import partition_range_tags
+from dataflow_assets.lib.warehouse import warehouse_location
 
 SETTLE_SECONDS = 10
 # Drop-to-run within ~35 s: a new file waits for at most two ticks (seen, then unchanged) plus
@@ -336,7 +337,9 @@ def landing_zone_sensor(context: SensorEvaluationContext) -> SensorResult | Skip
         now_ns=time.time_ns(),
         # Today has a partition: a daily export may land and load the same day.
         last_partition=dt.date.today(),
-        loaded_contents=lambda: content_index.loaded_contents(settings.content_index_path()),
+        loaded_contents=lambda: content_index.loaded_contents(
+            settings.content_index_path(warehouse_location())
+        ),
     )
     run_requests = [run_request(r) for r in requests]
     if not run_requests:

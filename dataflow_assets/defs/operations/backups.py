@@ -15,7 +15,15 @@ from dagster import (
 
 from dataflow_assets.lib import settings
 from dataflow_assets.lib.backups import export_backup, list_backups, prune_backups
-from dataflow_assets.lib.warehouse import DUCKDB_POOL, Warehouse
+from dataflow_assets.lib.warehouse import DUCKDB_POOL, LakeWarehouse, Warehouse
+
+# On Spark the data is Spark's folder of Parquet tables and its metastore, which the storage
+# under them snapshots better than a copy would (object-store versioning, file-system snapshots).
+NOT_ON_SPARK = (
+    "Skipped: this backup exports the DuckDB warehouse file, and DATAFLOW_ENGINE=spark keeps no "
+    "such file. Back up $DATAFLOW_HOME/spark-warehouse and spark-metastore (or the cluster's "
+    "storage) with the storage's own snapshots; see docs/scale-out.md."
+)
 
 
 @asset(
@@ -28,13 +36,17 @@ from dataflow_assets.lib.warehouse import DUCKDB_POOL, Warehouse
         "A Parquet export of the whole warehouse (EXPORT DATABASE) in DATAFLOW_BACKUP_DIR "
         "(default $DATAFLOW_HOME/backups/<UTC time>/), written atomically; the newest "
         "DATAFLOW_BACKUP_RETENTION (default 7) are kept. Restore: "
-        "python -m dataflow_assets.cli.restore (docs/operations.md)."
+        "python -m dataflow_assets.cli.restore (docs/operations.md). DuckDB only: on "
+        "DATAFLOW_ENGINE=spark it backs up nothing and says so (docs/scale-out.md)."
     ),
     pool=DUCKDB_POOL,
     group_name="operations",
     kinds={"duckdb", "parquet"},
 )
 def warehouse_backup(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+    if isinstance(warehouse, LakeWarehouse):
+        context.log.warning(NOT_ON_SPARK)
+        return MaterializeResult(metadata={"backed_up": False, "why_not": NOT_ON_SPARK})
     root = settings.backups_dir()
     keep = settings.backup_retention()  # a bad setting fails here, before any work
     # Read-only is enough for EXPORT DATABASE, and the SQL may write under the backups only.

@@ -46,9 +46,12 @@ final as (
         coalesce(order_item_totals.count_food_items, 0) as count_food_items,
         coalesce(order_item_totals.count_drink_items, 0) as count_drink_items,
         -- Over every order, not only a partition's, so the numbering is the customer's whole history.
-        row_number() over (
-            partition by orders.customer_id
-            order by orders.ordered_at, orders.order_id
+        -- A bigint on every adapter (Spark's row_number() is an int).
+        cast(
+            row_number() over (
+                partition by orders.customer_id
+                order by orders.ordered_at, orders.order_id
+            ) as bigint
         ) as customer_order_number,
 
         ---------- booleans

@@ -55,7 +55,7 @@ customer_orders_summary as (
         count(case when hour(ordered_at) < 11 then 1 end) as count_morning_orders,
         count(case when hour(ordered_at) >= 11 and hour(ordered_at) < 14 then 1 end) as count_midday_orders,
         count(case when hour(ordered_at) >= 14 then 1 end) as count_afternoon_orders,
-        count(case when dayofweek(order_date) in (0, 6) then 1 end) as count_weekend_orders,
+        count(case when {{ day_of_week_number('order_date') }} in (0, 6) then 1 end) as count_weekend_orders,
         count(case when month(order_date) in (6, 7, 8) then 1 end) as count_summer_orders,
         min(ordered_at) as first_ordered_at,
         max(ordered_at) as last_ordered_at
@@ -105,15 +105,18 @@ final as (
         customer_orders_summary.count_summer_orders / customer_orders_summary.count_lifetime_orders
             as summer_order_share,
         cast(
-            date_diff(
-                'day',
-                cast(customer_orders_summary.first_ordered_at as date),
-                cast(customer_orders_summary.last_ordered_at as date)
-            ) as integer
+            {{ dbt.datediff(
+                'cast(customer_orders_summary.first_ordered_at as date)',
+                'cast(customer_orders_summary.last_ordered_at as date)',
+                'day'
+            ) }} as integer
         ) as tenure_days,
         cast(
-            date_diff('day', cast(customer_orders_summary.last_ordered_at as date), last_order_day.last_order_date)
-            as integer
+            {{ dbt.datediff(
+                'cast(customer_orders_summary.last_ordered_at as date)',
+                'last_order_day.last_order_date',
+                'day'
+            ) }} as integer
         ) as days_since_last_order,
 
         ---------- booleans

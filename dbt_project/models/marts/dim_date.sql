@@ -47,10 +47,7 @@ calendar_bounds as (
 days as (
 
     select
-        cast(
-            unnest(generate_series(cast(first_date as timestamp), cast(last_date as timestamp), interval 1 day))
-            as date
-        ) as date_day
+        {{ each_day_between('first_date', 'last_date') }} as date_day
 
     from calendar_bounds
 
@@ -63,8 +60,8 @@ final as (
         date_day,
 
         ---------- strings
-        monthname(date_day) as month_name,
-        dayname(date_day) as day_of_week_name,
+        {{ month_name('date_day') }} as month_name,
+        {{ day_name('date_day') }} as day_of_week_name,
         case
             when month(date_day) in (12, 1, 2) then 'winter'
             when month(date_day) in (3, 4, 5) then 'spring'
@@ -79,10 +76,10 @@ final as (
         cast(weekofyear(date_day) as integer) as iso_week_of_year,
         cast(dayofmonth(date_day) as integer) as day_of_month,
         cast(dayofyear(date_day) as integer) as day_of_year,
-        cast(dayofweek(date_day) as integer) as day_of_week,
+        cast({{ day_of_week_number('date_day') }} as integer) as day_of_week,
 
         ---------- booleans
-        dayofweek(date_day) in (0, 6) as is_weekend,
+        {{ day_of_week_number('date_day') }} in (0, 6) as is_weekend,
 
         ---------- dates
         cast(date_trunc('week', date_day) as date) as week_start_date,

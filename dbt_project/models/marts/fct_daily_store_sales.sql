@@ -1,10 +1,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='replace_business_days',
-        unique_key='sales_date',
         on_schema_change='fail',
         tags=['partitioned'],
+        **business_day_partitions('sales_date')
     )
 }}
 
@@ -76,15 +75,10 @@ open_store_days as (
 
     select
         stores.store_key,
-        cast(
-            unnest(
-                generate_series(
-                    cast(least(stores.opened_date, store_first_orders.first_order_date) as timestamp),
-                    cast(last_business_day.last_business_date as timestamp),
-                    interval 1 day
-                )
-            ) as date
-        ) as sales_date
+        {{ each_day_between(
+            'least(stores.opened_date, store_first_orders.first_order_date)',
+            'last_business_day.last_business_date'
+        ) }} as sales_date
 
     from stores
 
@@ -134,9 +128,9 @@ final as (
         cast(coalesce(store_daily_orders.count_orders, 0) as integer) as count_orders,
         cast(coalesce(store_daily_orders.revenue, 0) as decimal(18, 2)) as revenue,
         cast(coalesce(store_daily_orders.subtotal, 0) as decimal(18, 2)) as subtotal,
-        cast(date_diff('day', stores.opened_date, store_days.sales_date) as integer)
+        cast({{ dbt.datediff('stores.opened_date', 'store_days.sales_date', 'day') }} as integer)
             as days_since_store_opened,
-        cast(dayofweek(store_days.sales_date) as integer) as day_of_week,
+        cast({{ day_of_week_number('store_days.sales_date') }} as integer) as day_of_week,
         weather.temperature_max_celsius,
         weather.temperature_mean_celsius,
         weather.precipitation_mm,
@@ -145,7 +139,7 @@ final as (
         weather.weather_code,
 
         ---------- booleans
-        dayofweek(store_days.sales_date) in (0, 6) as is_weekend,
+        {{ day_of_week_number('store_days.sales_date') }} in (0, 6) as is_weekend,
 
         ---------- dates
         store_days.sales_date

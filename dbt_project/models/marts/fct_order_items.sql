@@ -1,10 +1,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='replace_business_days',
-        unique_key='_business_date',
         on_schema_change='fail',
         tags=['partitioned'],
+        **business_day_partitions('_business_date')
     )
 }}
 

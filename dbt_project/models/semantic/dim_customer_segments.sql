@@ -10,10 +10,10 @@ customers as (
 segments as (
 
     select * from {{ relation_or_empty(source('ml', 'customer_segments'), {
-        'customer_id': 'varchar',
-        'segment_id': 'bigint',
-        'segment_name': 'varchar',
-        'model_version': 'varchar',
+        'customer_id': dbt.type_string(),
+        'segment_id': dbt.type_bigint(),
+        'segment_name': dbt.type_string(),
+        'model_version': dbt.type_string(),
     }) }}
 
 ),
